@@ -1,0 +1,188 @@
+// Command line and environment: tini's flags and variables, plus ours.
+// Arguments arrive as raw bytes so the program's own arguments reach it
+// unchanged, whatever their encoding.
+import { parseSignal } from './signals.js';
+import type { LogFormat } from './log.js';
+
+export interface Config {
+  /** argv of the program; argv[0] is the name as given (resolved on PATH later). */
+  argv: Buffer[];
+  subreaper: boolean;
+  parentDeathSignal: number | undefined;
+  verbosity: number;
+  warnOnReap: boolean;
+  killProcessGroup: boolean;
+  remapToZero: Set<number>;
+  logFormat: LogFormat;
+}
+
+export type CliResult =
+  | { kind: 'run'; config: Config }
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'license' }
+  | { kind: 'error'; message: string };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+interface OptionSpec {
+  short?: string;
+  long?: string;
+  /** Name of the value the option takes; absent for a flag. */
+  value?: string;
+  help: string;
+  /** Applies the option; returns an error message for a bad value. */
+  apply(config: Config, value: string): string | undefined;
+}
+
+type Action = 'help' | 'version' | 'license';
+const ACTIONS: Record<string, Action> = { '-h': 'help', '--help': 'help', '--version': 'version', '-l': 'license', '--license': 'license' };
+
+function parseExitCode(config: Config, value: string): string | undefined {
+  if (!/^\d{1,3}$/.test(value) || Number(value) > 255) {
+    return `invalid exit code for -e: '${value}' (expected a number from 0 to 255)`;
+  }
+  config.remapToZero.add(Number(value));
+  return undefined;
+}
+
+const OPTIONS: OptionSpec[] = [
+  { short: 's', help: 'Register as a process subreaper (automatic when not PID 1).', apply: (c) => { c.subreaper = true; return undefined; } },
+  {
+    short: 'p', value: 'SIGNAL', help: 'Send SIGNAL to ts-init when its parent dies, e.g. "-p SIGKILL".',
+    apply: (c, v) => {
+      const sig = parseSignal(v);
+      if (sig === undefined) return `invalid signal for -p: '${v}' (expected a name such as SIGKILL or KILL, or a number)`;
+      c.parentDeathSignal = sig;
+      return undefined;
+    },
+  },
+  { short: 'v', help: 'Generate more verbose output. Repeat up to 3 times.', apply: (c) => { c.verbosity = Math.min(4, c.verbosity + 1); return undefined; } },
+  { short: 'w', help: 'Print a warning when processes are getting reaped.', apply: (c) => { c.warnOnReap = true; return undefined; } },
+  { short: 'g', help: "Send signals to the child's process group.", apply: (c) => { c.killProcessGroup = true; return undefined; } },
+  { short: 'e', value: 'EXIT_CODE', help: 'Exit code (0-255) to be remapped to 0 (can be repeated).', apply: parseExitCode },
+  {
+    long: 'log-format', value: 'FORMAT', help: "Log as 'text' (tini-style lines, default) or 'json' (pino).",
+    apply: (c, v) => {
+      if (v !== 'text' && v !== 'json') return `invalid log format: '${v}' (expected 'text' or 'json')`;
+      c.logFormat = v;
+      return undefined;
+    },
+  },
+];
+
+const ENV_HELP: [string, string][] = [
+  ['TINI_SUBREAPER', 'Register as a process subreaper (any value).'],
+  ['TINI_VERBOSITY', 'Set the verbosity level, 0 to 4 (default: 1).'],
+  ['TINI_KILL_PROCESS_GROUP', "Send signals to the child's process group (any value)."],
+  ['TS_INIT_LOG_FORMAT', "Log format, 'text' or 'json' (default: text)."],
+];
+
+export function usage(version: string): string {
+  const lines = [
+    `ts-init (ts-init version ${version})`,
+    'Usage: ts-init [OPTIONS] [--] PROGRAM [ARGS] | --version',
+    '',
+    'Execute a program under the supervision of a valid init process (ts-init)',
+    '',
+    'Command line options:',
+    '',
+    '  --version: Show version and exit.',
+    '  -h, --help: Show this help message and exit.',
+  ];
+  for (const o of OPTIONS) {
+    const flag = o.short !== undefined ? `-${o.short}` : `--${o.long ?? ''}`;
+    lines.push(`  ${flag}${o.value !== undefined ? ` ${o.value}` : ''}: ${o.help}`);
+  }
+  lines.push('  -l, --license: Show license and exit.', '', 'Environment variables:', '');
+  for (const [name, help] of ENV_HELP) lines.push(`  ${name}: ${help}`);
+  lines.push('', 'Exit status: the program\'s, or 128+N when signal N killed it; 1 for a usage error;', '126 when PROGRAM cannot be executed, 127 when it is not found.', '');
+  return lines.join('\n');
+}
+
+function defaults(env: Env): Config | string {
+  const config: Config = {
+    argv: [],
+    subreaper: env.TINI_SUBREAPER !== undefined,
+    parentDeathSignal: undefined,
+    verbosity: 1,
+    warnOnReap: false,
+    killProcessGroup: env.TINI_KILL_PROCESS_GROUP !== undefined,
+    remapToZero: new Set(),
+    logFormat: 'text',
+  };
+  const verbosity = env.TINI_VERBOSITY;
+  if (verbosity !== undefined && verbosity !== '') {
+    if (!/^\d+$/.test(verbosity.trim())) return `invalid TINI_VERBOSITY: '${verbosity}' (expected a number from 0 to 4)`;
+    config.verbosity = Math.min(4, Number(verbosity.trim()));
+  }
+  const format = env.TS_INIT_LOG_FORMAT;
+  if (format !== undefined && format !== '') {
+    if (format !== 'text' && format !== 'json') return `invalid TS_INIT_LOG_FORMAT: '${format}' (expected 'text' or 'json')`;
+    config.logFormat = format;
+  }
+  return config;
+}
+
+/**
+ * Parses ts-init's own options, stopping at `--` or at the first argument
+ * that is not an option (getopt's "+" mode): everything after that belongs
+ * to PROGRAM, so `ts-init ls -l` runs `ls -l`.
+ */
+export function parseArgs(args: readonly Buffer[], env: Env): CliResult {
+  const base = defaults(env);
+  if (typeof base === 'string') return { kind: 'error', message: base };
+  const config = base;
+  // -v on the command line counts up from the environment's level.
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = (args[i] as Buffer).toString('latin1');
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') break;
+    const action = ACTIONS[arg];
+    if (action !== undefined) return { kind: action };
+
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = arg.slice(2, eq === -1 ? undefined : eq);
+      const spec = OPTIONS.find((o) => o.long === name);
+      if (spec === undefined) return { kind: 'error', message: `unrecognized option '--${name}'` };
+      let value = '';
+      if (spec.value !== undefined) {
+        if (eq !== -1) value = arg.slice(eq + 1);
+        else if (i + 1 < args.length) value = (args[++i] as Buffer).toString();
+        else return { kind: 'error', message: `option '--${name}' requires an argument (${spec.value})` };
+      } else if (eq !== -1) {
+        return { kind: 'error', message: `option '--${name}' doesn't allow an argument` };
+      }
+      const problem = spec.apply(config, value);
+      if (problem !== undefined) return { kind: 'error', message: problem };
+      continue;
+    }
+
+    // A cluster of short options: -vvv, -sg, -e3, -se 3.
+    for (let j = 1; j < arg.length; j++) {
+      const letter = arg[j] as string;
+      const clusterAction = ACTIONS[`-${letter}`];
+      if (clusterAction !== undefined) return { kind: clusterAction };
+      const spec = OPTIONS.find((o) => o.short === letter);
+      if (spec === undefined) return { kind: 'error', message: `invalid option -- '${letter}'` };
+      let value = '';
+      if (spec.value !== undefined) {
+        if (j + 1 < arg.length) value = (args[i] as Buffer).subarray(j + 1).toString();
+        else if (i + 1 < args.length) value = (args[++i] as Buffer).toString();
+        else return { kind: 'error', message: `option requires an argument -- '${letter}' (${spec.value})` };
+      }
+      const problem = spec.apply(config, value);
+      if (problem !== undefined) return { kind: 'error', message: problem };
+      if (spec.value !== undefined) break;
+    }
+  }
+  config.argv = args.slice(i);
+  if (config.argv.length === 0) return { kind: 'error', message: 'missing PROGRAM to run' };
+  if ((config.argv[0] as Buffer).length === 0) return { kind: 'error', message: 'PROGRAM is an empty string' };
+  return { kind: 'run', config };
+}

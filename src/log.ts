@@ -1,0 +1,122 @@
+// Logging: pino, written synchronously to fd 2, loaded only when a line is
+// actually emitted (most runs of an init never log anything, and loading
+// pino costs start-up time).
+import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+export type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type LogFormat = 'text' | 'json';
+
+const LEVEL_VALUES: Record<Level, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
+// tini's labels, padded to five characters, so that scripts grepping for
+// "[WARN  tini" patterns need only the name changed.
+const LABELS: Record<number, string> = { 60: 'FATAL', 50: 'ERROR', 40: 'WARN ', 30: 'INFO ', 20: 'DEBUG', 10: 'TRACE' };
+
+/** tini's verbosity scale: 0 fatal only, 1 warnings (default), 2 info, 3 debug, 4 trace. */
+export function levelForVerbosity(verbosity: number): Level {
+  const levels: Level[] = ['fatal', 'warn', 'info', 'debug', 'trace'];
+  return levels[Math.max(0, Math.min(verbosity, levels.length - 1))] ?? 'warn';
+}
+
+type Fields = Record<string, unknown>;
+interface PinoLike {
+  fatal(obj: Fields, msg: string): void;
+  error(obj: Fields, msg: string): void;
+  warn(obj: Fields, msg: string): void;
+  info(obj: Fields, msg: string): void;
+  debug(obj: Fields, msg: string): void;
+  trace(obj: Fields, msg: string): void;
+}
+type PinoFactory = (options: Record<string, unknown>, stream: { write(line: string): void }) => PinoLike;
+
+// Writing to a pipe with no reader raises SIGPIPE in ts-init itself; the
+// forwarder must not pass that one on to the child (it would kill it).
+let selfInflictedSigpipes = 0;
+
+/** True (once per occurrence) when a SIGPIPE came from our own log write. */
+export function takeSelfInflictedSigpipe(): boolean {
+  if (selfInflictedSigpipes === 0) return false;
+  selfInflictedSigpipes--;
+  return true;
+}
+
+/** Never throws: a closed stderr or a pipe with no reader must not kill PID 1. */
+export function writeStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') selfInflictedSigpipes++;
+    // Nowhere left to report to; dropping the line is the only safe choice.
+  }
+}
+
+function textLine(json: string): string {
+  try {
+    const record = JSON.parse(json) as { level?: number; pid?: number; msg?: string };
+    return `[${LABELS[record.level ?? 30] ?? 'INFO '} ts-init (${record.pid ?? process.pid})] ${record.msg ?? ''}\n`;
+  } catch {
+    return json;
+  }
+}
+
+export class Logger {
+  private threshold: number;
+  private pino: PinoLike | undefined;
+
+  constructor(
+    private level: Level = 'warn',
+    private format: LogFormat = 'text',
+    private packageRoot: string | undefined = undefined,
+  ) {
+    this.threshold = LEVEL_VALUES[level];
+  }
+
+  configure(level: Level, format: LogFormat, packageRoot: string | undefined): void {
+    this.level = level;
+    this.format = format;
+    this.packageRoot = packageRoot;
+    this.threshold = LEVEL_VALUES[level];
+    this.pino = undefined;
+  }
+
+  enabled(level: Level): boolean {
+    return LEVEL_VALUES[level] >= this.threshold;
+  }
+
+  fatal(msg: string, fields: Fields = {}): void { this.emit('fatal', msg, fields); }
+  error(msg: string, fields: Fields = {}): void { this.emit('error', msg, fields); }
+  warn(msg: string, fields: Fields = {}): void { this.emit('warn', msg, fields); }
+  info(msg: string, fields: Fields = {}): void { this.emit('info', msg, fields); }
+  debug(msg: string, fields: Fields = {}): void { this.emit('debug', msg, fields); }
+  trace(msg: string, fields: Fields = {}): void { this.emit('trace', msg, fields); }
+
+  private emit(level: Level, msg: string, fields: Fields): void {
+    if (LEVEL_VALUES[level] < this.threshold) return;
+    const logger = this.load();
+    if (logger === undefined) {
+      // pino could not be loaded (a broken install): still say it, in tini's shape.
+      writeStderr(`[${LABELS[LEVEL_VALUES[level]]} ts-init (${process.pid})] ${msg}\n`);
+      return;
+    }
+    logger[level](fields, msg);
+  }
+
+  private load(): PinoLike | undefined {
+    if (this.pino !== undefined) return this.pino;
+    try {
+      const require = createRequire(`${this.packageRoot ?? process.cwd()}/package.json`);
+      const pino = require('pino') as PinoFactory;
+      const text = this.format === 'text';
+      this.pino = pino(
+        { level: this.level, name: 'ts-init', base: { pid: process.pid } },
+        { write: (line: string) => writeStderr(text ? textLine(line) : line) },
+      );
+      return this.pino;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The one logger of the process. */
+export const log = new Logger();

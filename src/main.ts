@@ -1,0 +1,148 @@
+// ts-init's entry point: parse, spawn, then let the event loop forward
+// signals and reap until the main child is gone.
+import { readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { environmentValue, execFailureCode, isSpawnError, LAUNCHER_PREFIX, rawArgs, rawEnvironment, ResolveError, startChild } from './child.js';
+import { parseArgs, usage, type Config } from './cli.js';
+import { describeStatus, exitCodeFor, type ChildStatus } from './exit-status.js';
+import { Forwarder, sendSignal } from './forwarder.js';
+import { guardChild } from './guard.js';
+import { levelForVerbosity, log, writeStderr } from './log.js';
+import { loadNative, type Native } from './native.js';
+import { Reaper } from './reaper.js';
+import { signalName } from './signals.js';
+
+// The safety sweep: SIGCHLD does the real work; this catches anything a
+// coalesced or lost notification left behind. Once a second, like tini.
+const SWEEP_INTERVAL_MS = 1000;
+
+function version(packageRoot: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function writeOut(fd: number, text: string): void {
+  try {
+    writeSync(fd, text);
+  } catch {
+    // A closed stdout cannot be reported to; the exit code still says it.
+  }
+}
+
+/** Registers as a child subreaper when asked to, or when we are not PID 1. */
+function setUpSubreaper(native: Native, config: Config): number | undefined {
+  if (process.pid === 1) return undefined;
+  const err = native.setSubreaper();
+  if (err === 0) {
+    log.debug('Registered as a child subreaper');
+    return undefined;
+  }
+  if (config.subreaper) {
+    log.fatal(`Failed to register as child subreaper: ${native.strerror(err)}`);
+    return 1;
+  }
+  log.warn(
+    `ts-init is not running as PID 1 and could not register as a child subreaper (${native.strerror(err)}).\n` +
+      "Zombie processes will not be re-parented to ts-init, so zombie reaping won't work.\n" +
+      'To fix the problem, run ts-init as PID 1 (for example as the ENTRYPOINT of a container).',
+  );
+  return undefined;
+}
+
+export function run(packageRoot: string): void {
+  // First: catch signals before anything else can take time.
+  const forwarder = new Forwarder();
+
+  const parsed = parseArgs(rawArgs(), process.env);
+  switch (parsed.kind) {
+    case 'help':
+      writeOut(1, usage(version(packageRoot)));
+      process.exit(0);
+    case 'version':
+      writeOut(1, `ts-init version ${version(packageRoot)}\n`);
+      process.exit(0);
+    case 'license':
+      try {
+        writeOut(1, readFileSync(join(packageRoot, 'LICENSE'), 'utf8'));
+      } catch {
+        writeOut(1, 'ts-init is released under the MIT license.\n');
+      }
+      process.exit(0);
+    case 'error':
+      writeStderr(`ts-init: ${parsed.message}\n${usage(version(packageRoot))}`);
+      process.exit(1);
+    case 'run':
+      break;
+  }
+  const config = parsed.config;
+  log.configure(levelForVerbosity(config.verbosity), config.logFormat, packageRoot);
+
+  let native: Native;
+  try {
+    native = loadNative(packageRoot);
+  } catch (error) {
+    log.fatal((error as Error).message);
+    process.exit(1);
+  }
+  forwarder.attachNative(native, process.pid === 1);
+
+  const failed = setUpSubreaper(native, config);
+  if (failed !== undefined) native.exit(failed);
+
+  if (config.parentDeathSignal !== undefined) {
+    const err = native.setParentDeathSignal(config.parentDeathSignal);
+    if (err !== 0) {
+      log.fatal(`Failed to set up parent death signal ${signalName(config.parentDeathSignal)}: ${native.strerror(err)}`);
+      native.exit(1);
+    }
+  }
+
+  const raw = rawEnvironment();
+  const program = config.argv[0]?.toString() ?? '';
+  let childPid: number;
+  try {
+    childPid = startChild(native, config.argv, raw);
+  } catch (error) {
+    if (error instanceof ResolveError) {
+      log.fatal(`exec ${program} failed: ${error.message}`);
+      native.exit(execFailureCode(error.errno));
+    }
+    if (isSpawnError(error)) {
+      const what = error.syscall === 'execve' ? `exec ${program}` : error.syscall;
+      log.fatal(`${what} failed: ${native.strerror(error.errno)}`);
+      native.exit(error.syscall === 'execve' ? execFailureCode(error.errno) : 1);
+    }
+    throw error;
+  }
+  log.info(`Spawned child process '${program}' with pid '${childPid}'`, { child: childPid });
+
+  const guard = guardChild(native, childPid);
+  process.on('uncaughtException', (error) => {
+    log.fatal(`internal error: ${error.stack ?? error.message}`);
+    process.exit(1); // signal-exit's guard kills the child's group on the way out
+  });
+
+  const finish = (status: ChildStatus): void => {
+    log.info(`Main child ${describeStatus(status)}`, { child: childPid, status });
+    const code = exitCodeFor(status, config.remapToZero);
+    guard.disarm();
+    native.exit(code);
+  };
+
+  const reaper = new Reaper(native, config.warnOnReap);
+  reaper.watch(childPid, finish);
+  forwarder.onChildSignal(() => reaper.reap());
+  forwarder.forwardTo((signal) => sendSignal(native, childPid, config.killProcessGroup, signal));
+  setInterval(() => reaper.reap(), SWEEP_INTERVAL_MS);
+  reaper.reap(); // the child may be gone already
+
+  if (environmentValue(raw, `${LAUNCHER_PREFIX}FAULT`)?.toString() === 'throw-after-spawn') {
+    // Test hook (see test/guard.test.ts): an internal error while the child runs.
+    setTimeout(() => {
+      throw new Error('injected fault');
+    }, 200);
+  }
+}
