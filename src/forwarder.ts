@@ -61,7 +61,7 @@ export class Forwarder {
 /** kill(2) on the child or its group; a child that is already gone is not an error. */
 export function sendSignal(native: Native, pid: number, group: boolean, signal: number): void {
   const target = group ? -pid : pid;
-  log.debug(`Passing signal: '${signalName(signal)}' to ${group ? 'process group' : 'pid'} ${pid}`, { signal, pid, group });
+  log.debug(`Passing signal: '${signalName(signal)}' to ${group ? 'process group' : 'pid'} ${pid}`, { signal, child: pid, group });
   const err = native.kill(target, signal);
   if (err !== 0 && err !== ESRCH) {
     log.warn(`Failed to send ${signalName(signal)} to ${group ? 'process group' : 'pid'} ${pid}: ${native.strerror(err)}`);

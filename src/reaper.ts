@@ -31,8 +31,8 @@ export class Reaper {
         continue;
       }
       this.reapedOrphans++;
-      if (this.warnOnReap) log.warn(`Reaped zombie process with pid=${pid}`, { pid });
-      else log.debug(`Reaped zombie process with pid=${pid}`, { pid });
+      if (this.warnOnReap) log.warn(`Reaped zombie process with pid=${pid}`, { reaped: pid });
+      else log.debug(`Reaped zombie process with pid=${pid}`, { reaped: pid });
     }
   }
 }

@@ -1,0 +1,137 @@
+// The zombie-reaping test harness: runs ts-init (or a peer) as PID 1 of a
+// fresh PID namespace, watches processes through /proc, and bounds every
+// wait so that a hung child fails a test instead of hanging CI.
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Options, type ResultPromise } from 'execa';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const TS_INIT = join(ROOT, 'bin/ts-init');
+export const FIXTURES = join(ROOT, 'test/fixtures');
+/** Debian's python3: the fixtures catch real-time signals, which Node cannot. */
+export const PYTHON = '/usr/bin/python3';
+export const fixture = (name: string): string => join(FIXTURES, name);
+
+/** Every process a test starts is killed with SIGKILL when its time is up. */
+const BASE: Options = { reject: false, timeout: 60_000, killSignal: 'SIGKILL', stdin: 'ignore', buffer: true };
+
+export function run(file: string, args: readonly string[], options: Options = {}): ResultPromise {
+  return execa(file, args, { ...BASE, ...options }) as ResultPromise;
+}
+
+export function tsInit(args: readonly string[], options: Options = {}): ResultPromise {
+  return run(TS_INIT, args, options);
+}
+
+/**
+ * Runs `file args` as PID 1 of a new PID namespace with its own /proc.
+ * --kill-child: if unshare dies (test timeout), the namespace dies with it.
+ */
+export function asPid1(file: string, args: readonly string[], options: Options = {}): ResultPromise {
+  return run('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', '--', file, ...args], options);
+}
+
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The one-letter state of a process (R, S, Z, …), or undefined when it is gone. */
+export function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+export function zombieChildren(pid: number): number[] {
+  return childrenOf(pid).filter((c) => stateOf(c) === 'Z');
+}
+
+/** Every descendant of pid, depth first. */
+export function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c));
+  return out;
+}
+
+export function statusField(pid: number, field: string): string | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${field}:`));
+    return line?.slice(field.length + 1).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function processExists(pid: number): boolean {
+  return stateOf(pid) !== undefined;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` until it returns a value other than undefined/false; throws after timeoutMs. */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Host pid of the namespace's PID 1 started by asPid1. */
+export function nsInitPid(proc: ResultPromise, timeoutMs = 10_000): Promise<number> {
+  const unsharePid = proc.pid;
+  if (unsharePid === undefined) throw new Error('unshare did not start');
+  return waitFor(() => childrenOf(unsharePid)[0], timeoutMs, 'the namespace PID 1');
+}
+
+/** Accumulates a process's output and waits for a line matching a pattern. */
+export class Output {
+  text = '';
+  constructor(proc: ResultPromise, stream: 'stdout' | 'stderr' = 'stdout') {
+    proc[stream]?.on('data', (chunk: Buffer) => {
+      this.text += chunk.toString();
+    });
+  }
+
+  lines(): string[] {
+    return this.text.split('\n').filter(Boolean);
+  }
+
+  waitForLine(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    return waitFor(() => this.lines().find((l) => pattern.test(l)), timeoutMs, `a line matching ${pattern} in:\n${this.text}`);
+  }
+
+  count(pattern: RegExp): number {
+    return this.lines().filter((l) => pattern.test(l)).length;
+  }
+}
+
+/** Which of tini's peers are installed (from Debian's packages). */
+export function peer(name: 'tini' | 'dumb-init' | 'catatonit'): string | undefined {
+  for (const dir of ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/libexec/podman']) {
+    try {
+      if (readdirSync(dir).includes(name)) return join(dir, name);
+    } catch {
+      // directory missing
+    }
+  }
+  return undefined;
+}
