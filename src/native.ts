@@ -1,5 +1,7 @@
 // Loads the native addon (src/addon.c) and gives it a type.
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 export interface SpawnOptions {
   /** Signals blocked in the child when it execs (what ts-init inherited). */
@@ -46,10 +48,30 @@ export interface Native {
 
 export class AddonMissingError extends Error {}
 
+/** The libc node-gyp-build matches prebuilds against (it looks for Alpine's marker file). */
+function libcName(): string {
+  return process.env['LIBC'] ?? (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
+}
+
+/** The prebuilt binaries the package carries, as "linux-x64/ts-init.glibc.node, …". */
+function shippedPrebuilds(packageRoot: string): string {
+  const found: string[] = [];
+  try {
+    for (const tuple of readdirSync(join(packageRoot, 'prebuilds'))) {
+      for (const file of readdirSync(join(packageRoot, 'prebuilds', tuple))) found.push(`${tuple}/${file}`);
+    }
+  } catch {
+    // no prebuilds directory: a source checkout
+  }
+  return found.length > 0 ? found.join(', ') : 'none';
+}
+
 /**
  * Finds the addon for this platform under packageRoot: a local build
- * (build/Release) or a prebuilt binary (prebuilds/<platform>-<arch>/), the
- * way node-gyp-build looks for them.
+ * (build/Release) or a prebuilt binary (prebuilds/<platform>-<arch>/, tagged
+ * glibc or musl), the way node-gyp-build looks for them. When nothing fits,
+ * one line says what this machine is and what the package has, because a
+ * stack trace from dlopen tells a user of an image nothing they can act on.
  */
 export function loadNative(packageRoot: string): Native {
   const require = createRequire(`${packageRoot}/package.json`);
@@ -57,10 +79,12 @@ export function loadNative(packageRoot: string): Native {
     const load = require('node-gyp-build') as (dir: string) => Native;
     return load(packageRoot);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '').trim() : String(error);
     throw new AddonMissingError(
-      `no usable native addon for ${process.platform}-${process.arch} (Node ${process.version}) in ${packageRoot}: ${reason}. ` +
-        'Reinstall ts-init with build tools available (npm rebuild ts-init), or use a platform with a prebuilt binary.',
+      `no usable native addon for ${process.platform}-${process.arch} ${libcName()} (Node ${process.version}) in ${packageRoot} ` +
+        `(prebuilt: ${shippedPrebuilds(packageRoot)}; ${reason}). ` +
+        'Install ts-init where a C compiler and python3 are available so that it builds from source (npm rebuild ts-init), ' +
+        'or use a linux-x64 (glibc or musl) or linux-arm64 (glibc) image.',
     );
   }
 }

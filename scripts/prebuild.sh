@@ -1,0 +1,60 @@
+#!/bin/sh
+# Rebuilds the prebuilt addons shipped in prebuilds/ (npm run prebuild).
+#
+#   prebuilds/linux-x64/ts-init.glibc.node    prebuildify --napi --strip, host gcc
+#   prebuilds/linux-x64/ts-init.musl.node     musl-gcc (Debian's musl-tools)
+#   prebuilds/linux-arm64/ts-init.glibc.node  aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu)
+#
+# Each file carries an explicit libc tag: node-gyp-build treats an untagged
+# file as fitting every libc, so an untagged glibc build would be picked on
+# Alpine and fail there with a dlopen error instead of the musl one loading.
+#
+# The addon is plain Node-API (no libnode link, NAPI_VERSION=8), so one build
+# serves Node 20, 22 and 24; only Node's headers are needed, and the running
+# Node ships them (include/node next to its bin/). A missing cross compiler
+# skips that target with a message unless PREBUILD_REQUIRE_ALL=1.
+#
+# The build runs on a copy of the sources in a temporary directory, so the
+# repository's own build/ (which tests load) is never wiped half-way.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+NODE_BIN=$(command -v node)
+NODE_INCLUDE=${NODE_INCLUDE:-$(dirname "$(dirname "$(readlink -f "$NODE_BIN")")")/include/node}
+[ -f "$NODE_INCLUDE/node_api.h" ] || { echo "prebuild: no Node headers in $NODE_INCLUDE (set NODE_INCLUDE)" >&2; exit 1; }
+
+# The same flags binding.gyp gives node-gyp, so the three builds agree.
+CFLAGS="-O2 -Wall -Wextra -fPIC -fvisibility=hidden -pthread -DNAPI_VERSION=8 -D_GNU_SOURCE -DBUILDING_NODE_EXTENSION -DNODE_GYP_MODULE_NAME=ts_init"
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cp package.json binding.gyp "$WORK/"
+mkdir -p "$WORK/src" && cp src/addon.c "$WORK/src/"
+
+# glibc, x64: prebuildify drives node-gyp; npm_config_nodedir points it at
+# the running Node's headers, since node-gyp would otherwise download them
+# (and only the npm registry is reachable from our machines). --target is
+# the running Node because prebuildify --napi would otherwise name the newest
+# Node it knows, whose headers are not here; Node-API makes the choice moot.
+(cd "$WORK" && CFLAGS="-include $ROOT/scripts/glibc-compat.h" npm_config_nodedir=$(dirname "$(dirname "$NODE_INCLUDE")") \
+  "$ROOT/node_modules/.bin/prebuildify" --napi --strip --tag-libc --out "$ROOT" \
+    --target "$(node -p process.versions.node)" --node-gyp "$ROOT/node_modules/.bin/node-gyp")
+echo "prebuild: linux-x64 glibc done"
+
+cross() { # cross CC STRIP DIR TAG
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "prebuild: $1 not found, skipping $3/ts-init.$4.node" >&2
+    [ "${PREBUILD_REQUIRE_ALL:-0}" = 1 ] && exit 1
+    return 0
+  fi
+  mkdir -p "prebuilds/$3"
+  # shellcheck disable=SC2086 # CFLAGS is a list of words on purpose
+  "$1" $CFLAGS -shared -I"$NODE_INCLUDE" -o "prebuilds/$3/ts-init.$4.node" src/addon.c
+  "$2" --strip-all "prebuilds/$3/ts-init.$4.node"
+  echo "prebuild: $3 $4 done"
+}
+# musl-gcc links against musl's libc.so (NEEDED libc.so), which musl's
+# dynamic linker maps to itself on Alpine; the napi_* symbols stay undefined
+# and come from the node process that dlopens the addon, as with glibc.
+cross musl-gcc strip linux-x64 musl
+CFLAGS="$CFLAGS -include scripts/glibc-compat.h" cross aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64 glibc
