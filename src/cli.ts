@@ -3,6 +3,7 @@
 // unchanged, whatever their encoding.
 import { parseSignal } from './signals.js';
 import type { LogFormat } from './log.js';
+import { checkHome, checkUserName } from './user.js';
 
 export interface Config {
   /** argv of the program; argv[0] is the name as given (resolved on PATH later). */
@@ -14,6 +15,12 @@ export interface Config {
   killProcessGroup: boolean;
   remapToZero: Set<number>;
   logFormat: LogFormat;
+  /** --fix-user: give a UID without a passwd entry a name and a HOME (src/user.ts). */
+  fixUser: boolean;
+  userName: string | undefined;
+  home: string | undefined;
+  /** TS_INIT_NSS_WRAPPER: library path, 'none', or undefined to search. */
+  nssWrapper: string | undefined;
 }
 
 export type CliResult =
@@ -69,6 +76,9 @@ const OPTIONS: OptionSpec[] = [
       return undefined;
     },
   },
+  { long: 'fix-user', help: 'When this UID has no passwd entry, give the program USER, LOGNAME, a writable HOME and (with libnss_wrapper) an entry.', apply: (c) => { c.fixUser = true; return undefined; } },
+  { long: 'user-name', value: 'NAME', help: 'With --fix-user: the name the UID gets (default: app).', apply: (c, v) => { c.userName = v; return checkUserName(v); } },
+  { long: 'home', value: 'DIR', help: 'With --fix-user: HOME when the inherited one is unset, / or not writable (created 0700 if missing).', apply: (c, v) => { c.home = v; return checkHome(v); } },
 ];
 
 const ENV_HELP: [string, string][] = [
@@ -76,6 +86,10 @@ const ENV_HELP: [string, string][] = [
   ['TINI_VERBOSITY', 'Set the verbosity level, 0 to 4 (default: 1).'],
   ['TINI_KILL_PROCESS_GROUP', "Send signals to the child's process group (any value)."],
   ['TS_INIT_LOG_FORMAT', "Log format, 'text' or 'json' (default: text)."],
+  ['TS_INIT_FIX_USER', "As --fix-user when '1', 'true' or 'yes'; off when '', '0', 'false' or 'no'."],
+  ['TS_INIT_USER_NAME', 'As --user-name.'],
+  ['TS_INIT_HOME', 'As --home.'],
+  ['TS_INIT_NSS_WRAPPER', "Path of libnss_wrapper for --fix-user, or 'none' (default: search the usual library directories)."],
 ];
 
 export function usage(version: string): string {
@@ -100,6 +114,30 @@ export function usage(version: string): string {
   return lines.join('\n');
 }
 
+const ON = ['1', 'true', 'yes'];
+const OFF = ['', '0', 'false', 'no'];
+
+/** TS_INIT_FIX_USER and its companions, checked as strictly as the flags. */
+function userDefaults(config: Config, env: Env): string | undefined {
+  const fix = env.TS_INIT_FIX_USER;
+  if (fix !== undefined && !OFF.includes(fix.toLowerCase())) {
+    if (!ON.includes(fix.toLowerCase())) return `invalid TS_INIT_FIX_USER: '${fix}' (expected 1, true or yes to enable; 0, false, no or empty to disable)`;
+    config.fixUser = true;
+  }
+  if (config.userName !== undefined) {
+    const problem = checkUserName(config.userName);
+    if (problem !== undefined) return `TS_INIT_USER_NAME: ${problem}`;
+  }
+  if (config.home !== undefined) {
+    const problem = checkHome(config.home);
+    if (problem !== undefined) return `TS_INIT_HOME: ${problem}`;
+  }
+  if (config.nssWrapper !== undefined && config.nssWrapper !== 'none' && !config.nssWrapper.startsWith('/')) {
+    return `invalid TS_INIT_NSS_WRAPPER: '${config.nssWrapper}' (expected an absolute path or 'none')`;
+  }
+  return undefined;
+}
+
 function defaults(env: Env): Config | string {
   const config: Config = {
     argv: [],
@@ -110,6 +148,10 @@ function defaults(env: Env): Config | string {
     killProcessGroup: env.TINI_KILL_PROCESS_GROUP !== undefined,
     remapToZero: new Set(),
     logFormat: 'text',
+    fixUser: false,
+    userName: env.TS_INIT_USER_NAME || undefined,
+    home: env.TS_INIT_HOME || undefined,
+    nssWrapper: env.TS_INIT_NSS_WRAPPER || undefined,
   };
   const verbosity = env.TINI_VERBOSITY;
   if (verbosity !== undefined && verbosity !== '') {
@@ -121,6 +163,8 @@ function defaults(env: Env): Config | string {
     if (format !== 'text' && format !== 'json') return `invalid TS_INIT_LOG_FORMAT: '${format}' (expected 'text' or 'json')`;
     config.logFormat = format;
   }
+  const userProblem = userDefaults(config, env);
+  if (userProblem !== undefined) return userProblem;
   return config;
 }
 
@@ -182,6 +226,12 @@ export function parseArgs(args: readonly Buffer[], env: Env): CliResult {
     }
   }
   config.argv = args.slice(i);
+  // The variables may sit in an image for a switchable --fix-user; the flags
+  // on a command line without it are a mistake worth reporting.
+  const orphan = args.slice(0, i).map((a) => /^--(user-name|home)(=|$)/.exec(a.toString('latin1'))?.[1]).find(Boolean);
+  if (!config.fixUser && orphan !== undefined) {
+    return { kind: 'error', message: `--${orphan} only applies with --fix-user (or TS_INIT_FIX_USER=1)` };
+  }
   if (config.argv.length === 0) return { kind: 'error', message: 'missing PROGRAM to run' };
   if ((config.argv[0] as Buffer).length === 0) return { kind: 'error', message: 'PROGRAM is an empty string' };
   return { kind: 'run', config };

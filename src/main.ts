@@ -11,6 +11,7 @@ import { levelForVerbosity, log, writeStderr } from './log.js';
 import { loadNative, type Native } from './native.js';
 import { Reaper } from './reaper.js';
 import { signalName } from './signals.js';
+import { fixUser, FixUserError } from './user.js';
 
 // The safety sweep: SIGCHLD does the real work; this catches anything a
 // coalesced or lost notification left behind. Once a second, like tini.
@@ -101,10 +102,20 @@ export function run(packageRoot: string): void {
   }
 
   const raw = rawEnvironment();
+  let userEnv: Record<string, string> = {};
+  if (config.fixUser) {
+    try {
+      userEnv = fixUser(native, config, process.env);
+    } catch (error) {
+      if (!(error instanceof FixUserError)) throw error;
+      log.fatal(error.message);
+      native.exit(1);
+    }
+  }
   const program = config.argv[0]?.toString() ?? '';
   let childPid: number;
   try {
-    childPid = startChild(native, config.argv, raw);
+    childPid = startChild(native, config.argv, raw, userEnv);
   } catch (error) {
     if (error instanceof ResolveError) {
       log.fatal(`exec ${program} failed: ${error.message}`);
