@@ -14,7 +14,7 @@ export const PYTHON = '/usr/bin/python3';
 export const fixture = (name: string): string => join(FIXTURES, name);
 
 /** Every process a test starts is killed with SIGKILL when its time is up. */
-const BASE: Options = { reject: false, timeout: 60_000, killSignal: 'SIGKILL', stdin: 'ignore', buffer: true };
+const BASE: Options = { reject: false, timeout: 60_000, killSignal: 'SIGKILL', stdin: 'ignore', buffer: true, stripFinalNewline: false };
 
 export function run(file: string, args: readonly string[], options: Options = {}): ResultPromise {
   return execa(file, args, { ...BASE, ...options }) as ResultPromise;
