@@ -1,0 +1,185 @@
+// The probe: run a program as PID 1 of a fresh PID namespace and check what
+// a container runtime needs from it. This module runs the checks in order
+// and assembles the report; each check lives in its own probe-*.ts module.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adviceFor } from './probe-advice.js';
+import { checkExit, type ExitResult } from './probe-exit.js';
+import {
+  checkExecutable,
+  ending,
+  namespaceMode,
+  ProbeEnvironmentError,
+  startInNamespace,
+  type Namespace,
+  type NamespaceMode,
+} from './probe-namespace.js';
+import { DEFAULTS, type ProbeOptions, type ResolvedOptions } from './probe-options.js';
+import { argvOf, childrenOf, commOf, exeOf, stateOf } from './probe-proc.js';
+import { checkReaping, ORPHAN_COMM, type ReapingResult } from './probe-reaping.js';
+import { waitUntilUp, type Readiness } from './probe-ready.js';
+import { checkStop, type StopResult } from './probe-stop.js';
+import { asUser, checkUser, type UserResult } from './probe-user.js';
+import type { Check, Verdict } from './probe-verdict.js';
+
+export { ProbeEnvironmentError } from './probe-namespace.js';
+export type { ProbeOptions } from './probe-options.js';
+export type { Check, Verdict } from './probe-verdict.js';
+export type { ReapingResult, StopResult, ExitResult, UserResult, Readiness };
+
+export interface StartResult extends Check {
+  readonly readiness: Readiness;
+  /** PID 1's exit status when it ended on its own, before SIGTERM. */
+  readonly earlyExit: { readonly code: number | undefined; readonly signal: string | undefined } | undefined;
+}
+
+/** What PID 1 was when the checks ran: the advice depends on it. */
+export interface Pid1Info {
+  readonly comm: string | undefined;
+  /** The executable; for a script, its interpreter (comm is then the script's name). */
+  readonly exe: string | undefined;
+  readonly argv: readonly string[];
+  /** Command names of PID 1's live children (not the probe's orphans). */
+  readonly children: readonly string[];
+}
+
+export interface ProbeRun {
+  /** as-is: PROGRAM as PID 1; with-init: the init as PID 1, PROGRAM its child. */
+  readonly label: 'as-is' | 'with-init';
+  /** What ran as PID 1. */
+  readonly argv: readonly string[];
+  readonly pid1: Pid1Info | undefined;
+  readonly start: StartResult;
+  readonly user: UserResult | undefined;
+  readonly reaping: ReapingResult | Check;
+  readonly stop: StopResult | Check;
+  readonly exit: ExitResult | Check;
+  /** The last lines PROGRAM wrote (stdout, stderr), for when it misbehaved. */
+  readonly output: { readonly stdout: string; readonly stderr: string };
+}
+
+export interface ProbeReport {
+  readonly command: readonly string[];
+  readonly namespace: NamespaceMode;
+  readonly runs: readonly ProbeRun[];
+  readonly advice: readonly string[];
+  readonly passed: boolean;
+  /** 0 when every check of every run passed, else 1. */
+  readonly exitCode: 0 | 1;
+}
+
+/** This package's ts-init: bin/ next to dist/ (built) or src/ (tests). */
+export function defaultInit(): string[] {
+  return [join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ts-init'), '--'];
+}
+
+function resolveOptions(options: ProbeOptions): ResolvedOptions {
+  return {
+    ...DEFAULTS,
+    withInit: false,
+    initCommand: defaultInit(),
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    command: options.command,
+  } as ResolvedOptions;
+}
+
+const skipped = (why: string): Check => ({ verdict: 'skip', summary: why });
+
+function describePid1(pid1: number): Pid1Info {
+  const children = childrenOf(pid1)
+    .filter((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM)
+    .map((pid) => commOf(pid) ?? '?');
+  return { comm: commOf(pid1), exe: exeOf(pid1), argv: argvOf(pid1), children };
+}
+
+/** PROGRAM itself: PID 1, or with an init in front, PID 1's first live child. */
+function programPid(pid1: number, withInit: boolean): number {
+  if (!withInit) return pid1;
+  return childrenOf(pid1).find((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM) ?? pid1;
+}
+
+function describeEnding(code: number | undefined, signal: string | undefined): string {
+  return signal !== undefined ? `killed by ${signal}` : `exit status ${code ?? '?'}`;
+}
+
+async function runOnce(mode: NamespaceMode, label: ProbeRun['label'], o: ResolvedOptions): Promise<ProbeRun> {
+  const withInit = label === 'with-init';
+  const user = o.uid !== undefined ? asUser(o.uid, o.gid ?? 0) : [];
+  const argv = [...user, ...(withInit ? o.initCommand : []), ...o.command];
+  const startedAt = performance.now();
+  const ns: Namespace = await startInNamespace(mode, argv);
+  const output = (): ProbeRun['output'] => ({ stdout: ns.stdout.toString(), stderr: ns.stderr.toString() });
+  try {
+    const readiness = ns.pid1 === undefined ? { how: 'settle' as const, ready: false, ms: 0 } : await waitUntilUp(ns, o, startedAt);
+    const pid1 = ns.pid1;
+    if (pid1 === undefined || ns.ended()) {
+      const end = await ending(ns, false);
+      const why = end.execFailure ?? `PID 1 exited on its own after ${Math.round(readiness.ms)} ms (${describeEnding(end.code, end.signal)})`;
+      const start: StartResult = { verdict: 'fail', summary: why, readiness, earlyExit: { code: end.code, signal: end.signal } };
+      const notRun = skipped('not run: PROGRAM was not running');
+      return { label, argv, pid1: undefined, start, user: undefined, reaping: notRun, stop: notRun, exit: notRun, output: output() };
+    }
+    const how = readiness.how === 'settle' ? 'still running' : readiness.how === 'url' ? 'answering on its URL' : 'accepting connections';
+    const start: StartResult = readiness.ready
+      ? { verdict: 'pass', summary: `${how} after ${(readiness.ms / 1000).toFixed(1)} s`, readiness, earlyExit: undefined }
+      : { verdict: 'fail', summary: `running but not ready within ${(o.readyTimeoutMs / 1000).toFixed(1)} s`, readiness, earlyExit: undefined };
+    const pid1Info = describePid1(pid1);
+    const userResult = o.uid !== undefined ? await checkUser(ns, pid1, programPid(pid1, withInit), o.uid, o.gid ?? 0) : undefined;
+    const reaping = await checkReaping(ns, pid1, o.orphans, o.reapTimeoutMs);
+    if (ns.ended()) {
+      const end = await ending(ns, false);
+      const early: StartResult = {
+        verdict: 'fail',
+        summary: `PID 1 exited on its own during the checks (${describeEnding(end.code, end.signal)})`,
+        readiness,
+        earlyExit: { code: end.code, signal: end.signal },
+      };
+      const notRun = skipped('not run: PID 1 was gone');
+      return { label, argv, pid1: pid1Info, start: early, user: userResult, reaping, stop: notRun, exit: notRun, output: output() };
+    }
+    const stop = await checkStop(ns, pid1, o.stopTimeoutMs);
+    const exit = checkExit(await ending(ns, stop.killed));
+    return { label, argv, pid1: pid1Info, start, user: userResult, reaping, stop, exit, output: output() };
+  } finally {
+    if (!ns.ended()) {
+      if (ns.pid1 !== undefined) {
+        try {
+          process.kill(ns.pid1, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      ns.holder.kill('SIGKILL');
+      await ns.holder;
+    }
+  }
+}
+
+const CHECKS = ['start', 'user', 'reaping', 'stop', 'exit'] as const;
+
+export function verdictsOf(run: ProbeRun): Verdict[] {
+  return CHECKS.map((name) => run[name]?.verdict ?? 'skip');
+}
+
+/**
+ * Runs the checks on `options.command` as PID 1 (and again behind ts-init
+ * with `withInit`). Throws ProbeEnvironmentError when the probe cannot run
+ * at all: no PID namespace possible, PROGRAM not executable, --uid without root.
+ */
+export async function probe(options: ProbeOptions): Promise<ProbeReport> {
+  const o = resolveOptions(options);
+  const program = o.command[0];
+  if (program === undefined || program === '') throw new ProbeEnvironmentError('no PROGRAM given');
+  checkExecutable(program);
+  if (o.withInit) {
+    const init = o.initCommand[0];
+    if (init === undefined || !existsSync(init)) throw new ProbeEnvironmentError(`the init to compare with is missing: ${init ?? '(none)'}`);
+  }
+  const mode = await namespaceMode();
+  if (o.uid !== undefined && mode !== 'root') throw new ProbeEnvironmentError('--uid needs root (setpriv must switch to any user)');
+  const runs = [await runOnce(mode, 'as-is', o)];
+  if (o.withInit) runs.push(await runOnce(mode, 'with-init', o));
+  const passed = runs.every((run) => !verdictsOf(run).includes('fail'));
+  return { command: o.command, namespace: mode, runs, advice: adviceFor(runs, o), passed, exitCode: passed ? 0 : 1 };
+}
