@@ -10,8 +10,9 @@ import type { Native } from './native.js';
 export const DEFAULT_USER_NAME = 'app';
 /** What a usable NSS_WRAPPER / HOME path may not contain: passwd's separators. */
 const PASSWD_UNSAFE = /[:\n\r\0]/;
-// A POSIX portable user name; no ':' or newline so it fits a passwd line.
-const USER_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}$/;
+// A portable user name: no ':' or newline (it goes into a passwd line), not
+// all digits (chown and ls would read it as a UID), not starting with '-'.
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 
 export interface FixUserSettings {
   /** --user-name / TS_INIT_USER_NAME; the default name when undefined. */
@@ -28,7 +29,7 @@ export class FixUserError extends Error {}
 /** Returns an error message for a bad --user-name value. */
 export function checkUserName(name: string): string | undefined {
   if (USER_NAME.test(name)) return undefined;
-  return `invalid user name: '${name}' (expected 1-32 letters, digits, '.', '_' or '-', not starting with '-')`;
+  return `invalid user name: '${name}' (expected 1-32 letters, digits, '.', '_' or '-', starting with a letter or '_')`;
 }
 
 /** Returns an error message for a bad --home value. */
