@@ -58,3 +58,8 @@ cross() { # cross CC STRIP DIR TAG
 # and come from the node process that dlopens the addon, as with glibc.
 cross musl-gcc strip linux-x64 musl
 CFLAGS="$CFLAGS -include scripts/glibc-compat.h" cross aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64 glibc
+
+# What the binaries were built from: test/package.test.ts checks it, so a
+# change to the addon without `npm run prebuilds` fails CI instead of
+# shipping stale binaries (in the repo build/Release hides them from tests).
+sha256sum src/addon.c binding.gyp scripts/glibc-compat.h scripts/prebuild.sh > prebuilds/SOURCES.sha256
