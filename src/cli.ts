@@ -3,6 +3,8 @@
 // unchanged, whatever their encoding.
 import { parseSignal } from './signals.js';
 import type { LogFormat } from './log.js';
+import { parseRewrite } from './rewrite.js';
+import { DEFAULT_GRACE_PERIOD_MS } from './shutdown.js';
 import { checkHome, checkUserName } from './user.js';
 
 export interface Config {
@@ -15,6 +17,12 @@ export interface Config {
   killProcessGroup: boolean;
   remapToZero: Set<number>;
   logFormat: LogFormat;
+  /** After the main child exits, how long the others get between SIGTERM and SIGKILL; 0: exit at once (tini). */
+  gracePeriodMs: number;
+  /** After a terminating signal, SIGKILL the child's group if it is still running this long after; undefined: never. */
+  killAfterMs: number | undefined;
+  /** -r FROM:TO, applied before forwarding; TO = 0 drops FROM. */
+  rewrites: Map<number, number>;
   /** --fix-user: give a UID without a passwd entry a name and a HOME (src/user.ts). */
   fixUser: boolean;
   userName: string | undefined;
@@ -44,6 +52,19 @@ interface OptionSpec {
 
 type Action = 'help' | 'version' | 'license';
 const ACTIONS: Record<string, Action> = { '-h': 'help', '--help': 'help', '--version': 'version', '-l': 'license', '--license': 'license' };
+
+// setTimeout's limit (2^31 - 1 ms), in whole seconds.
+const MAX_SECONDS = 2147483;
+
+/** SECONDS for --grace-period and --kill-after: 5, 0.5, 0 (milliseconds precision). */
+function parseSeconds(value: string, what: string, allowZero: boolean): number | string {
+  const text = value.trim();
+  const ms = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Math.round(Number(text) * 1000) : NaN;
+  if (!(ms <= MAX_SECONDS * 1000) || (!allowZero && ms === 0)) {
+    return `invalid ${what}: '${value}' (expected seconds, a number from ${allowZero ? '0' : 'above 0'} to ${MAX_SECONDS}, e.g. 5 or 0.5)`;
+  }
+  return ms;
+}
 
 function parseExitCode(config: Config, value: string): string | undefined {
   if (!/^\d{1,3}$/.test(value) || Number(value) > 255) {
@@ -76,6 +97,33 @@ const OPTIONS: OptionSpec[] = [
       return undefined;
     },
   },
+  {
+    short: 'r', long: 'rewrite', value: 'FROM:TO', help: 'Forward signal FROM as TO (names or numbers; TO 0 drops FROM), e.g. "-r TERM:QUIT". Repeatable.',
+    apply: (c, v) => {
+      const rule = parseRewrite(v);
+      if (typeof rule === 'string') return rule;
+      c.rewrites.set(rule[0], rule[1]);
+      return undefined;
+    },
+  },
+  {
+    long: 'grace-period', value: 'SECONDS', help: `When the program exits, SIGTERM the other processes and SIGKILL those left after SECONDS (default: ${DEFAULT_GRACE_PERIOD_MS / 1000}; 0 exits at once, as tini).`,
+    apply: (c, v) => {
+      const ms = parseSeconds(v, 'grace period for --grace-period', true);
+      if (typeof ms === 'string') return ms;
+      c.gracePeriodMs = ms;
+      return undefined;
+    },
+  },
+  {
+    long: 'kill-after', value: 'SECONDS', help: "After ts-init receives SIGTERM, SIGINT, SIGQUIT or SIGHUP, SIGKILL the program's process group if it still runs SECONDS later.",
+    apply: (c, v) => {
+      const ms = parseSeconds(v, 'delay for --kill-after', false);
+      if (typeof ms === 'string') return ms;
+      c.killAfterMs = ms;
+      return undefined;
+    },
+  },
   { long: 'fix-user', help: 'When this UID has no passwd entry, give the program USER, LOGNAME, a writable HOME and (with libnss_wrapper) an entry.', apply: (c) => { c.fixUser = true; return undefined; } },
   { long: 'user-name', value: 'NAME', help: 'With --fix-user: the name the UID gets (default: app).', apply: (c, v) => { c.userName = v; return checkUserName(v); } },
   { long: 'home', value: 'DIR', help: 'With --fix-user: HOME when the inherited one is unset, / or not writable (created 0700 if missing).', apply: (c, v) => { c.home = v; return checkHome(v); } },
@@ -86,6 +134,8 @@ const ENV_HELP: [string, string][] = [
   ['TINI_VERBOSITY', 'Set the verbosity level, 0 to 4 (default: 1).'],
   ['TINI_KILL_PROCESS_GROUP', "Send signals to the child's process group (any value)."],
   ['TS_INIT_LOG_FORMAT', "Log format, 'text' or 'json' (default: text)."],
+  ['TS_INIT_GRACE_PERIOD', 'As --grace-period.'],
+  ['TS_INIT_KILL_AFTER', 'As --kill-after.'],
   ['TS_INIT_FIX_USER', "As --fix-user when '1', 'true' or 'yes'; off when '', '0', 'false' or 'no'."],
   ['TS_INIT_USER_NAME', 'As --user-name.'],
   ['TS_INIT_HOME', 'As --home.'],
@@ -105,7 +155,7 @@ export function usage(version: string): string {
     '  -h, --help: Show this help message and exit.',
   ];
   for (const o of OPTIONS) {
-    const flag = o.short !== undefined ? `-${o.short}` : `--${o.long ?? ''}`;
+    const flag = [o.short !== undefined ? `-${o.short}` : '', o.long !== undefined ? `--${o.long}` : ''].filter(Boolean).join(', ');
     lines.push(`  ${flag}${o.value !== undefined ? ` ${o.value}` : ''}: ${o.help}`);
   }
   lines.push('  -l, --license: Show license and exit.', '', 'Environment variables:', '');
@@ -148,6 +198,9 @@ function defaults(env: Env): Config | string {
     killProcessGroup: env.TINI_KILL_PROCESS_GROUP !== undefined,
     remapToZero: new Set(),
     logFormat: 'text',
+    gracePeriodMs: DEFAULT_GRACE_PERIOD_MS,
+    killAfterMs: undefined,
+    rewrites: new Map(),
     fixUser: false,
     userName: env.TS_INIT_USER_NAME || undefined,
     home: env.TS_INIT_HOME || undefined,
@@ -162,6 +215,18 @@ function defaults(env: Env): Config | string {
   if (format !== undefined && format !== '') {
     if (format !== 'text' && format !== 'json') return `invalid TS_INIT_LOG_FORMAT: '${format}' (expected 'text' or 'json')`;
     config.logFormat = format;
+  }
+  const grace = env.TS_INIT_GRACE_PERIOD;
+  if (grace !== undefined && grace !== '') {
+    const ms = parseSeconds(grace, 'TS_INIT_GRACE_PERIOD', true);
+    if (typeof ms === 'string') return ms;
+    config.gracePeriodMs = ms;
+  }
+  const killAfter = env.TS_INIT_KILL_AFTER;
+  if (killAfter !== undefined && killAfter !== '') {
+    const ms = parseSeconds(killAfter, 'TS_INIT_KILL_AFTER', false);
+    if (typeof ms === 'string') return ms;
+    config.killAfterMs = ms;
   }
   const userProblem = userDefaults(config, env);
   if (userProblem !== undefined) return userProblem;

@@ -9,7 +9,10 @@ import { Forwarder, sendSignal } from './forwarder.js';
 import { guardChild } from './guard.js';
 import { levelForVerbosity, log, writeStderr } from './log.js';
 import { loadNative, type Native } from './native.js';
+import { KillAfter } from './kill-after.js';
 import { Reaper } from './reaper.js';
+import { rewriteSignal } from './rewrite.js';
+import { Shutdown } from './shutdown.js';
 import { signalName } from './signals.js';
 import { fixUser, FixUserError } from './user.js';
 
@@ -136,18 +139,42 @@ export function run(packageRoot: string): void {
     process.exit(1); // signal-exit's guard kills the child's group on the way out
   });
 
+  const reaper = new Reaper(native, config.warnOnReap);
+  const killAfter = config.killAfterMs !== undefined ? new KillAfter(native, childPid, config.killAfterMs) : undefined;
+  const shutdown = new Shutdown(native, { gracePeriodMs: config.gracePeriodMs, pid1: process.pid === 1, reap: () => reaper.reap() });
+
   const finish = (status: ChildStatus): void => {
     log.info(`Main child ${describeStatus(status)}`, { child: childPid, status });
     const code = exitCodeFor(status, config.remapToZero);
-    guard.disarm();
-    native.exit(code);
+    killAfter?.cancel();
+    // The guard stays armed until the clean-up is over: if ts-init dies
+    // during it, the child's process group is still killed.
+    const exit = (): never => {
+      log.info(`Exiting with status ${code}`, { code });
+      guard.disarm();
+      native.exit(code);
+    };
+    if (config.gracePeriodMs === 0) exit(); // tini's behaviour: the rest is left to the kernel
+    // The main child's pid may be reused from now on: nothing more goes to it.
+    forwarder.forwardTo((signal) => shutdown.ignoreSignal(signal));
+    shutdown.start(exit);
   };
 
-  const reaper = new Reaper(native, config.warnOnReap);
+  const reapAll = (): void => {
+    reaper.reap();
+    shutdown.check();
+  };
   reaper.watch(childPid, finish);
-  forwarder.onChildSignal(() => reaper.reap());
-  forwarder.forwardTo((signal) => sendSignal(native, childPid, config.killProcessGroup, signal));
-  setInterval(() => reaper.reap(), SWEEP_INTERVAL_MS);
+  forwarder.onChildSignal(reapAll);
+  forwarder.forwardTo((signal) => {
+    killAfter?.onSignal(signal);
+    const sent = rewriteSignal(config.rewrites, signal);
+    if (sent !== signal) {
+      log.info(sent === 0 ? `Dropping ${signalName(signal)} (rewritten to 0)` : `Rewriting ${signalName(signal)} to ${signalName(sent)}`, { signal, rewrittenTo: sent });
+    }
+    if (sent !== 0) sendSignal(native, childPid, config.killProcessGroup, sent);
+  });
+  setInterval(reapAll, SWEEP_INTERVAL_MS);
   reaper.reap(); // the child may be gone already
 
   if (environmentValue(raw, `${LAUNCHER_PREFIX}FAULT`)?.toString() === 'throw-after-spawn') {
