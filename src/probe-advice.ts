@@ -93,7 +93,7 @@ function userAdvice(run: ProbeRun): string[] {
 function startAdvice(run: ProbeRun): string[] {
   if (run.start.verdict !== 'fail') return [];
   if (run.start.earlyExit !== undefined) {
-    return [`PID 1 ended before it could be checked: an entrypoint must keep running; see its output (--json shows the last lines).`];
+    return [`PID 1 ended before it could be checked: an entrypoint must keep running (its last output lines are shown above).`];
   }
   return [`PROGRAM never became ready: check --ready-url/--ready-port, or raise --ready-timeout.`];
 }

@@ -10,6 +10,9 @@ const ROWS: readonly { readonly key: 'start' | 'user' | 'reaping' | 'stop' | 'ex
   { key: 'exit', title: 'exit status' },
 ];
 
+// Enough to show why an entrypoint that exited at once did so.
+const OUTPUT_LINES = 5;
+
 function cell(check: Check | undefined): string {
   if (check === undefined) return '';
   return `${check.verdict.toUpperCase().padEnd(4)}  ${check.summary}`;
@@ -38,6 +41,11 @@ export function renderTable(report: ProbeReport): string {
   const user = report.runs.find((run) => run.user !== undefined)?.user;
   if (user !== undefined) {
     lines.push(`as ${user.uid}:${user.gid}: \`id -un\` → ${user.idUn.output || '(nothing)'}; \`getent passwd ${user.uid}\` → ${user.getent.output || `(no entry, exit ${String(user.getent.exitCode)})`}`, '');
+  }
+  for (const run of report.runs) {
+    if (run.start.earlyExit === undefined) continue;
+    const last = `${run.output.stdout}${run.output.stderr}`.split('\n').filter(Boolean).slice(-OUTPUT_LINES);
+    if (last.length > 0) lines.push(`Last output ${heading(run)}:`, ...last.map((l) => `  | ${l}`), '');
   }
   lines.push('Advice:', ...report.advice.map((a) => `  - ${a}`), '');
   lines.push(report.passed ? 'Result: PASS' : 'Result: FAIL');

@@ -111,7 +111,7 @@ async function runOnce(mode: NamespaceMode, label: ProbeRun['label'], o: Resolve
   const ns: Namespace = await startInNamespace(mode, argv);
   const output = (): ProbeRun['output'] => ({ stdout: ns.stdout.toString(), stderr: ns.stderr.toString() });
   try {
-    const readiness = ns.pid1 === undefined ? { how: 'settle' as const, ready: false, ms: 0 } : await waitUntilUp(ns, o, startedAt);
+    const readiness = ns.pid1 === undefined ? { how: 'settle' as const, ready: false, ms: performance.now() - startedAt } : await waitUntilUp(ns, o, startedAt);
     const pid1 = ns.pid1;
     if (pid1 === undefined || ns.ended()) {
       const end = await ending(ns, false);
