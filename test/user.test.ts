@@ -2,24 +2,62 @@
 // way), run for real through setpriv. Every check compares what the child
 // sees without the flag (the failures users report) and with it.
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-import { fixture, run, tsInit, TS_INIT } from './helpers/harness.js';
+import { fixture, ROOT, run, tsInit } from './helpers/harness.js';
 
 const UID = 10000;
-const PATH = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
-const IDENTITY = fixture('identity.sh');
 const NSS_WRAPPER = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib']
   .map((d) => join(d, 'libnss_wrapper.so'))
   .find((p) => existsSync(p));
 
-// Scratch space: root's 0755 directory, holding one 0700 directory per run
-// owned by the test UID, used as its TMPDIR (where --fix-user writes).
-const scratch = mkdtempSync(join(tmpdir(), 'ts-init-user-test-'));
-chmodSync(scratch, 0o755);
-t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+// UID 10000 may not reach the checkout (a clone under /root, mode 0700) or
+// root's node (nvm). So the test runs a copy of the installed package, the
+// fixture and, when needed, node, from a 0755 directory under /tmp; the same
+// directory holds one 0700 scratch directory per run, owned by the test UID
+// and used as its TMPDIR (where --fix-user writes).
+const stage = mkdtempSync('/tmp/ts-init-user-test-');
+t.teardown(() => rmSync(stage, { recursive: true, force: true }));
+const scratch = join(stage, 'scratch');
+const pkg = join(stage, 'pkg');
+
+/** package.json dependencies, transitively; nested node_modules travel with their parent. */
+function productionPackages(): string[] {
+  const found = new Set<string>();
+  const queue = [ROOT];
+  for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const name of Object.keys(manifest.dependencies ?? {})) {
+      const where = join(ROOT, 'node_modules', name);
+      if (found.has(name) || !existsSync(where)) continue;
+      found.add(name);
+      queue.push(where);
+    }
+  }
+  return [...found];
+}
+
+// What npm would install: package.json's "files", plus the local addon build.
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
+for (const path of [...manifest.files, 'package.json', 'build/Release/ts_init.node']) {
+  if (existsSync(join(ROOT, path))) cpSync(join(ROOT, path), join(pkg, path), { recursive: true });
+}
+for (const name of productionPackages()) cpSync(join(ROOT, 'node_modules', name), join(pkg, 'node_modules', name), { recursive: true });
+cpSync(fixture('identity.sh'), join(stage, 'identity.sh'));
+const asTestUid = ['setpriv', '--reuid', String(UID), '--regid', '0', '--clear-groups', '--'] as const;
+let nodeDir = dirname(process.execPath);
+if ((await run(asTestUid[0], [...asTestUid.slice(1), 'test', '-x', process.execPath])).exitCode !== 0) {
+  nodeDir = join(stage, 'node');
+  cpSync(process.execPath, join(nodeDir, 'node'));
+}
+mkdirSync(scratch);
+await run('chmod', ['-R', 'a+rX', stage]);
+const TS_INIT = join(pkg, 'bin/ts-init');
+const IDENTITY = join(stage, 'identity.sh');
+const PATH = `${nodeDir}:/usr/local/bin:/usr/bin:/bin`;
+t.comment(`UID ${UID} runs ${TS_INIT} with the node in ${nodeDir}`);
+
 let runs = 0;
 function privateTmp(uid = UID, gid = 0): string {
   const dir = join(scratch, `tmp${++runs}`);
@@ -73,17 +111,9 @@ async function asUser(args: readonly string[], options: Options = {}) {
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 const etc = { passwd: sha('/etc/passwd'), group: sha('/etc/group') };
 
-// ts-init runs as UID 10000 from this checkout: bin/, dist/, build/ and
-// node_modules/ must be readable by everyone (a clone made with umask 022).
-const reachable = await run('setpriv', ['--reuid', String(UID), '--regid', '0', '--clear-groups', '--', TS_INIT, '--', 'true'], {
-  env: { PATH },
-  extendEnv: false,
-});
+const reachable = await run(asTestUid[0], [...asTestUid.slice(1), TS_INIT, '--', 'true'], { env: { PATH }, extendEnv: false });
 if (reachable.exitCode !== 0) {
-  t.fail(
-    `ts-init cannot run as UID ${UID}: node and the package (bin/, dist/, build/, node_modules/) must be readable by any user ` +
-      `(clone with umask 022, install node system-wide). stderr: ${String(reachable.stderr)}`,
-  );
+  t.fail(`the staged copy of ts-init in ${pkg} cannot run as UID ${UID}: ${String(reachable.stderr)}`);
 } else {
   t.ok(NSS_WRAPPER, 'libnss_wrapper is installed (.ci/run installs libnss-wrapper)');
 
