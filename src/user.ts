@@ -209,7 +209,8 @@ export function fixUser(native: Native, settings: FixUserSettings, env: Readonly
     const group = readOrEmpty('/etc/group');
     const myGid = gid();
     const passwdFile = join(dir, 'passwd');
-    writePrivate(passwdFile, `${withNewline(passwd)}${name}:x:${me}:${myGid}:added by ts-init --fix-user:${home ?? '/'}:/bin/sh\n`);
+    // The GECOS field is the full name git and mail tools sign with: the name.
+    writePrivate(passwdFile, `${withNewline(passwd)}${name}:x:${me}:${myGid}:${name}:${home ?? '/'}:/bin/sh\n`);
     // nss_wrapper answers every lookup from its files alone, so the group
     // file must hold our GID; the system's serves when it does already.
     let groupFile = '/etc/group';

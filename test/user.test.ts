@@ -130,6 +130,7 @@ if (reachable.exitCode !== 0) {
     t.match(probe(probes, 'python-getuser').out, /KeyError|OSError/);
     t.match(probe(probes, 'python-getpwuid').out, /KeyError/, 'pwd.getpwuid() raises KeyError');
     t.not(probe(probes, 'home-writable').rc, 0, 'HOME=/root is not writable');
+    if (probes.has('git-author')) t.match(probe(probes, 'git-author').out, 'unable to auto-detect name', 'git has no author name');
     t.equal(probe(probes, 'env:USER').rc, 1, 'no USER');
     t.equal(probe(probes, 'env:LD_PRELOAD').rc, 1, 'no LD_PRELOAD');
   });
@@ -140,10 +141,11 @@ if (reachable.exitCode !== 0) {
     for (const name of ['whoami', 'id-un', 'node-userinfo', 'python-getuser', 'python-getpwuid']) {
       t.same(probe(probes, name), { rc: 0, out: 'app' }, `${name} says app`);
     }
+    if (probes.has('git-author')) t.same(probe(probes, 'git-author'), { rc: 0, out: 'app ' }, 'git signs as app');
     const home = probe(probes, 'home-writable');
     t.equal(home.rc, 0, 'HOME is writable');
     t.equal(home.out, join(dirname(probe(probes, 'env:NSS_WRAPPER_PASSWD').out), 'home'), 'HOME sits in the private directory');
-    t.equal(probe(probes, 'getent').out, `app:x:${UID}:0:added by ts-init --fix-user:${home.out}:/bin/sh`);
+    t.equal(probe(probes, 'getent').out, `app:x:${UID}:0:app:${home.out}:/bin/sh`);
     t.equal(probe(probes, 'env:USER').out, 'app');
     t.equal(probe(probes, 'env:LOGNAME').out, 'app');
     t.equal(probe(probes, 'env:LD_PRELOAD').out, NSS_WRAPPER);
