@@ -91,6 +91,31 @@ t.test('a process that ignores SIGTERM is SIGKILLed when the grace period is ove
   t.ok(elapsed < 10_000, `done well within docker's 10 s stop timeout (${elapsed} ms)`);
 });
 
+t.test('as PID 1 without its own /proc, kill(-1) still signals everyone and tells when none is left', async (t) => {
+  // No --mount-proc: /proc shows the host, so ts-init cannot list the
+  // namespace and relies on kill(-1, 0) alone.
+  const writer = newFile();
+  const stubborn = newFile();
+  const script = `${PYTHON} ${fixture('lingerer.py')} ${writer} flush 0.3 >/dev/null 2>&1 & ${PYTHON} ${fixture('lingerer.py')} ${stubborn} ignore >/dev/null 2>&1 & ` +
+    `while ! grep -q ready ${writer} 2>/dev/null || ! grep -q ready ${stubborn} 2>/dev/null; do sleep 0.01; done; exit 7`;
+  const r = await run('unshare', ['--pid', '--fork', '--kill-child', '--', TS_INIT, '-v', '--grace-period', '1', '--', 'sh', '-c', script], { timeout: 30_000 });
+  t.equal(r.exitCode, 7);
+  t.same(lines(writer).slice(1), ['term', 'complete'], 'the writer finished');
+  t.same(lines(stubborn).slice(1), ['term'], 'the stubborn one got SIGTERM');
+  t.match(String(r.stderr), /Grace period of 1 s is over: sending SIGKILL to every other process \(kill -1\)/);
+});
+
+t.test('a stopped process is continued so that it can act on its SIGTERM', async (t) => {
+  const file = newFile();
+  const script = `${PYTHON} ${fixture('lingerer.py')} ${file} flush 0.3 >/dev/null 2>&1 & p=$!; while ! grep -q ready ${file} 2>/dev/null; do sleep 0.01; done; kill -STOP $p; exit 7`;
+  // Without SIGCONT it would sit stopped until the SIGKILL 20 s later,
+  // past the harness's timeout for this run.
+  const r = await asPid1(TS_INIT, ['-v', '--grace-period', '20', '--', 'sh', '-c', script], { timeout: 15_000 });
+  t.equal(r.exitCode, 7);
+  t.same(lines(file).slice(1), ['term', 'complete'], 'it flushed within the grace period');
+  t.match(String(r.stderr), /Sending SIGCONT to stopped pids \d+/);
+});
+
 t.test('as a subreaper, the stubborn descendant is SIGKILLed by ts-init itself; with --grace-period 0 it is left running, as tini leaves it', async (t) => {
   const file = newFile();
   const r = await tsInit(['--grace-period', '0.5', '--', ...mainScript(file, 'ignore', 'exit')], { timeout: 30_000 });
