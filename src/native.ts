@@ -12,6 +12,8 @@ export interface SpawnOptions {
   readonly foreground: boolean;
   /** Inherited descriptors to pass on (Node made them close-on-exec). */
   readonly fds: readonly number[];
+  /** Rewrite LISTEN_PID to the child's pid (socket activation, as catatonit does). */
+  readonly listenPid: boolean;
 }
 
 export interface SpawnError extends Error {
@@ -56,12 +58,17 @@ function libcName(): string {
 /** The prebuilt binaries the package carries, as "linux-x64/ts-init.glibc.node, …". */
 function shippedPrebuilds(packageRoot: string): string {
   const found: string[] = [];
-  try {
-    for (const tuple of readdirSync(join(packageRoot, 'prebuilds'))) {
-      for (const file of readdirSync(join(packageRoot, 'prebuilds', tuple))) found.push(`${tuple}/${file}`);
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return []; // absent (a source checkout) or not a directory
     }
-  } catch {
-    // no prebuilds directory: a source checkout
+  };
+  for (const tuple of list(join(packageRoot, 'prebuilds'))) {
+    for (const file of list(join(packageRoot, 'prebuilds', tuple))) {
+      if (file.endsWith('.node')) found.push(`${tuple}/${file}`);
+    }
   }
   return found.length > 0 ? found.join(', ') : 'none';
 }
