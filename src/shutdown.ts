@@ -19,6 +19,7 @@ export const DEFAULT_GRACE_PERIOD_MS = 5000;
 const SIGTERM = 15;
 const SIGKILL = 9;
 const SIGCONT = 18;
+const EPERM = 1;
 const ESRCH = 3;
 // Processes whose parent lives outside the namespace (`docker exec`) exit
 // without a SIGCHLD for us, so the wait also polls.
@@ -47,7 +48,9 @@ function namespaceScope(native: Native): Scope {
   const canList = procIsOurNamespace();
   return {
     everyone: 'every other process (kill -1)',
-    list: () => (canList ? namespaceProcesses() : undefined),
+    // A process we may not signal (another user's, when ts-init is not
+    // root) is not ours to wait for: kill(-1) skips it too.
+    list: () => (canList ? namespaceProcesses().filter((p) => native.kill(p.pid, 0) !== EPERM) : undefined),
     anyLeft: (listed) => (listed !== undefined ? listed.length > 0 : native.kill(-1, 0) === 0),
     signal: (signal) => {
       native.kill(-1, signal);

@@ -1,13 +1,14 @@
 // Graceful shutdown: when the main child exits, the other processes get
 // SIGTERM and a grace period before SIGKILL, so a helper that flushes on
 // SIGTERM loses nothing, where tini's exit SIGKILLs it at once.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { asPid1, fixture, nsInitPid, Output, peer, processExists, PYTHON, run, stateOf, tsInit, TS_INIT, waitFor } from './helpers/harness.js';
+import { asPid1, childrenOf, fixture, nsInitPid, Output, peer, processExists, PYTHON, run, stateOf, tsInit, TS_INIT, waitFor } from './helpers/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-init-shutdown-'));
+chmodSync(dir, 0o755); // one test runs ts-init as nobody
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const newFile = (): string => join(dir, `lingerer-${++files}.txt`);
@@ -103,6 +104,24 @@ t.test('as PID 1 without its own /proc, kill(-1) still signals everyone and tell
   t.same(lines(writer).slice(1), ['term', 'complete'], 'the writer finished');
   t.same(lines(stubborn).slice(1), ['term'], 'the stubborn one got SIGTERM');
   t.match(String(r.stderr), /Grace period of 1 s is over: sending SIGKILL to every other process \(kill -1\)/);
+});
+
+t.test('as a non-root PID 1, processes it may not signal are not waited for', async (t) => {
+  // ts-init runs as nobody; a root process joins the namespace from outside
+  // (as `docker exec -u root` does). kill(-1) cannot reach it, so waiting
+  // for it would only burn the grace period.
+  const go = join(dir, 'go');
+  const proc = asPid1('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', TS_INIT, '-v', '--', 'sh', '-c', `echo ready; while [ ! -e ${go} ]; do sleep 0.01; done; exit 3`], { timeout: 30_000 });
+  await new Output(proc).waitForLine(/^ready$/);
+  const init = await nsInitPid(proc);
+  const intruder = run('nsenter', ['--target', String(init), '--pid', '--mount', '--', 'sleep', '30'], { timeout: 30_000 });
+  await waitFor(() => childrenOf(intruder.pid as number).length > 0, 10_000, 'the root process inside the namespace');
+  writeFileSync(go, '');
+  const r = await proc;
+  await intruder; // the namespace's end kills it
+  t.equal(r.exitCode, 3);
+  t.match(String(r.stderr), /No other processes are running/);
+  t.notMatch(String(r.stderr), /Sending SIGTERM/);
 });
 
 t.test('a stopped process is continued so that it can act on its SIGTERM', async (t) => {
