@@ -117,9 +117,12 @@ static const char *const stage_names[] = {"execve", "setpgid", "tcsetpgrp"};
 
 /*
  * spawn(file: Buffer, argv: Buffer[], envp: Buffer[], options) -> pid
- * options: { blocked: number[], ignored: number[], foreground: boolean, fds: number[] }
+ * options: { blocked: number[], ignored: number[], foreground: boolean, fds: number[],
+ *            listenPid: boolean }
  *   blocked/ignored: the signal mask and ignored set ts-init itself inherited,
  *   restored in the child so it starts as if ts-init were not there.
+ *   listenPid: rewrite LISTEN_PID to the child's own pid (socket activation
+ *   names the process meant to take the sockets; that is the child now).
  *   foreground: make the child's new process group the terminal's foreground
  *   group when stdin is a terminal (job control for `docker run -it`).
  */
@@ -174,7 +177,14 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  napi_value fds_v;
+  napi_value fds_v, listen_v;
+  bool listen_pid = false;
+  if (napi_get_named_property(env, args[3], "listenPid", &listen_v) != napi_ok ||
+      napi_get_value_bool(env, listen_v, &listen_pid) != napi_ok) {
+    listen_pid = false;
+  }
+  /* Filled in by the child with its own pid; room for "LISTEN_PID=" + digits. */
+  char listen_entry[32] = "LISTEN_PID=";
   uint32_t nfds = 0;
   int fds[256];
   CHECK(env, napi_get_named_property(env, args[3], "fds", &fds_v));
@@ -221,6 +231,17 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
      * child back exactly those (stdio, socket activation, `3<file`). */
     for (uint32_t i = 0; i < nfds; i++) {
       if (fds[i] >= 0 && fds[i] != pipefd[1]) fcntl(fds[i], F_SETFD, 0);
+    }
+    if (listen_pid) {
+      char digits[16];
+      int n = 0;
+      for (pid_t p = getpid(); p > 0 && n < 15; p /= 10) digits[n++] = (char)('0' + p % 10);
+      int at = 11; /* strlen("LISTEN_PID=") */
+      while (n > 0) listen_entry[at++] = digits[--n];
+      listen_entry[at] = '\0';
+      for (char **e = envp; *e != NULL; e++) {
+        if (strncmp(*e, "LISTEN_PID=", 11) == 0) *e = listen_entry;
+      }
     }
     sigprocmask(SIG_SETMASK, &child_mask, NULL);
     execve(file, argv, envp);

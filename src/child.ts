@@ -176,5 +176,8 @@ export function startChild(
     ignored,
     foreground: true,
     fds: inheritedFds(raw),
+    // systemd-style socket activation names the pid that should take the
+    // sockets; when that was us, it is the child now.
+    listenPid: environmentValue(raw, 'LISTEN_PID')?.toString() === String(process.pid),
   });
 }
