@@ -1,8 +1,22 @@
 // Small helpers for the benchmark driver: statistics, /proc readers, process
 // plumbing. Plain ESM so the bench runs on a fresh clone without a compile
 // step of its own.
-import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Compiles bench/tools.c into a fresh temporary directory: nothing prebuilt to ship. */
+export function compileTools(root) {
+  const work = mkdtempSync(join(tmpdir(), 'ts-init-bench-'));
+  const TOOLS = join(work, 'tools');
+  const cc = spawnSync(process.env.CC ?? 'cc', ['-O2', '-o', TOOLS, join(root, 'bench/tools.c')], { stdio: 'inherit' });
+  if (cc.status !== 0) {
+    process.stderr.write('bench: could not compile bench/tools.c (a C compiler is needed)\n');
+    process.exit(1);
+  }
+  return { work, TOOLS };
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,6 +80,7 @@ function statusFields(path) {
 export function snapshot(pid) {
   const main = statusFields(`/proc/${pid}/status`);
   let cpuNs = 0;
+  let voluntary = 0;
   let switches = 0;
   let tasks = [];
   try {
@@ -75,6 +90,7 @@ export function snapshot(pid) {
   }
   for (const tid of tasks) {
     const st = statusFields(`/proc/${pid}/task/${tid}/status`);
+    voluntary += Number(st.voluntary_ctxt_switches ?? 0);
     switches += Number(st.voluntary_ctxt_switches ?? 0) + Number(st.nonvoluntary_ctxt_switches ?? 0);
     try {
       // schedstat: nanoseconds on CPU, first field; finer than utime/stime ticks.
@@ -85,10 +101,12 @@ export function snapshot(pid) {
   }
   return {
     rssKiB: parseInt(main.VmRSS ?? '0', 10),
+    anonKiB: parseInt(main.RssAnon ?? '0', 10),
     hwmKiB: parseInt(main.VmHWM ?? '0', 10),
     threads: Number(main.Threads ?? tasks.length),
     cpuNs,
     switches,
+    voluntary,
   };
 }
 

@@ -5,20 +5,16 @@
 // absolute times depend on the machine.
 //
 //   node bench/run.js [--quick] [--runs N] [--out FILE]
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childrenOf, exitOf, median, nsArgv, nsPid1, quantile, sleep, snapshot, start, stop, waitFor, which } from './lib.js';
+import { compileTools, nsArgv, which } from './lib.js';
+import { exitScenario, idleScenario, signalScenario, startupScenario, stormScenario } from './scenarios.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TS_INIT = join(ROOT, 'bin/ts-init');
 const NODE = process.execPath;
-const SIGUSR1 = 10;
-const SIGRT_LATENCY = 37; // SIGRTMIN+3: the addon's real-time path
-const SIGRT_BURST = 39; // SIGRTMIN+5: queued, so none may be lost
-const SIGTERM = 15;
 
 // ---- options -----------------------------------------------------------------
 
@@ -35,7 +31,7 @@ function options(argv) {
   }
   const base = o.quick
     ? { startupRuns: 8, idleSeconds: 3, settleMs: 1500, signals: 60, burst: 32, orphans: 300, stormReps: 1, exitRuns: 5 }
-    : { startupRuns: 30, idleSeconds: 10, settleMs: 2000, signals: 300, burst: 32, orphans: 1000, stormReps: 2, exitRuns: 15 };
+    : { startupRuns: 30, idleSeconds: 10, settleMs: 3000, signals: 300, burst: 32, orphans: 1000, stormReps: 2, exitRuns: 15 };
   if (o.runs !== undefined && o.runs > 0) {
     base.startupRuns = o.runs;
     base.exitRuns = Math.max(3, Math.round(o.runs / 2));
@@ -48,6 +44,9 @@ const log = (line) => process.stderr.write(`${line}\n`);
 // The launcher runs `node` from PATH; make it the same Node as every other row.
 const ENV = { ...process.env, TS_INIT_NODE: NODE };
 delete ENV.NODE_OPTIONS;
+// Makes every Node parse a CA bundle at start-up (tens of ms): set on some
+// build machines, rare in containers, and it would inflate the node -e 0 floor.
+delete ENV.NODE_EXTRA_CA_CERTS;
 
 // ---- contenders -----------------------------------------------------------------
 
@@ -61,277 +60,10 @@ for (const name of ['tini', 'dumb-init', 'catatonit']) {
 variants.push({ id: 'ts-init', prefix: [TS_INIT, '--'] });
 const PEERS = variants.filter((v) => v.id !== 'ts-init' && v.id !== 'none').map((v) => v.id);
 
-// ---- the C helpers, compiled here so a fresh clone needs nothing prebuilt --------
-
-const work = mkdtempSync(join(tmpdir(), 'ts-init-bench-'));
-const TOOLS = join(work, 'tools');
-{
-  const cc = spawnSync(process.env.CC ?? 'cc', ['-O2', '-o', TOOLS, join(ROOT, 'bench/tools.c')], { stdio: 'inherit' });
-  if (cc.status !== 0) {
-    log('bench: could not compile bench/tools.c (a C compiler is needed)');
-    process.exit(1);
-  }
-}
-
-// ---- 1. start-up ----------------------------------------------------------------
-
-async function startupScenario() {
-  const rows = [
-    ...variants.map((v) => ({ id: v.id, argv: nsArgv([...v.prefix, 'true']) })),
-    { id: 'node', argv: nsArgv([NODE, '-e', '0']) },
-    // The polyglot entry also runs as a plain CommonJS file: no sh in front.
-    { id: 'ts-init-no-sh', argv: nsArgv([NODE, TS_INIT, '--', 'true']) },
-  ];
-  const args = ['startup', String(opts.startupRuns + 1)];
-  rows.forEach((r, i) => args.push(...(i > 0 ? ['::'] : []), ...r.argv));
-  const out = spawnSync(TOOLS, args, { env: ENV, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const times = rows.map(() => []);
-  const failures = rows.map(() => 0);
-  out.stdout
-    .trim()
-    .split('\n')
-    .slice(rows.length) // the first round warms the page cache; dropped
-    .forEach((line) => {
-      const [idx, ns, code] = line.split(' ').map(Number);
-      times[idx].push(ns / 1e6);
-      if (code !== 0) failures[idx]++;
-    });
-  const result = {};
-  rows.forEach((r, i) => {
-    result[r.id] = { medianMs: median(times[i]), p90Ms: quantile(times[i], 0.9), runs: times[i].length, failures: failures[i] };
-  });
-  return result;
-}
-
-// ---- 2. idle footprint --------------------------------------------------------
-
-async function idleScenario() {
-  const rows = [
-    ...variants.map((v) => ({ id: v.id, argv: nsArgv([...v.prefix, 'sleep', '3600']), init: v.id !== 'none' })),
-    { id: 'node', argv: nsArgv([NODE, '-e', 'setInterval(() => {}, 1e9)']), init: false },
-  ];
-  // All at once: they are idle, and the same window covers every contender.
-  const procs = rows.map((r) => start(r.argv, { env: ENV }));
-  try {
-    const pids = await Promise.all(procs.map((p) => nsPid1(p)));
-    await Promise.all(rows.map((r, i) => (r.init ? waitFor(() => childrenOf(pids[i]).length > 0, 20_000, `${r.id}'s child`) : undefined)));
-    await sleep(opts.settleMs);
-    const before = pids.map(snapshot);
-    const t0 = process.hrtime.bigint();
-    await sleep(opts.idleSeconds * 1000);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const after = pids.map(snapshot);
-    const result = {};
-    rows.forEach((r, i) => {
-      result[r.id] = {
-        rssMiB: after[i].rssKiB / 1024,
-        hwmMiB: after[i].hwmKiB / 1024,
-        threads: after[i].threads,
-        cpuMs: (after[i].cpuNs - before[i].cpuNs) / 1e6,
-        wakeupsPerSec: (after[i].switches - before[i].switches) / seconds,
-        windowSec: seconds,
-      };
-    });
-    return result;
-  } finally {
-    await Promise.all(procs.map((p) => stop(p)));
-  }
-}
-
-// ---- 3. signal forwarding ----------------------------------------------------------
-
-/** Reads the 16-byte {sig, pad, ns} records that `tools sigchild` writes. */
-class Records {
-  constructor(stream) {
-    this.buf = Buffer.alloc(0);
-    this.queue = [];
-    this.wake = undefined;
-    stream.on('data', (chunk) => {
-      this.buf = Buffer.concat([this.buf, chunk]);
-      while (this.buf.length >= 16) {
-        this.queue.push({ sig: this.buf.readInt32LE(0), ns: this.buf.readBigInt64LE(8) });
-        this.buf = this.buf.subarray(16);
-      }
-      this.wake?.();
-    });
-  }
-
-  async next(timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    while (this.queue.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) return undefined;
-      await new Promise((r) => {
-        const t = setTimeout(r, left);
-        this.wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-      this.wake = undefined;
-    }
-    return this.queue.shift();
-  }
-}
-
-async function signalScenario() {
-  const procs = variants.map((v) => start(nsArgv([...v.prefix, TOOLS, 'sigchild']), { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] }));
-  try {
-    const records = procs.map((p) => new Records(p.stdout));
-    for (const [i, r] of records.entries()) {
-      const ready = await r.next(30_000);
-      if (ready?.sig !== 0) throw new Error(`${variants[i].id}: the signal child did not start`);
-    }
-    const pids = await Promise.all(procs.map((p) => nsPid1(p)));
-    await sleep(300);
-    const lat = variants.map(() => ({ named: [], rt: [], sent: 0, lost: 0 }));
-    for (let n = 0; n < opts.signals; n++) {
-      const sig = n % 2 === 0 ? SIGUSR1 : SIGRT_LATENCY;
-      // Interleaved: one signal to each contender in turn, waiting for each.
-      for (let k = 0; k < variants.length; k++) {
-        const i = (k + n) % variants.length;
-        records[i].queue.length = 0;
-        lat[i].sent++;
-        const t0 = process.hrtime.bigint();
-        process.kill(pids[i], sig);
-        const rec = await records[i].next(1000);
-        if (rec === undefined || rec.sig !== sig) {
-          lat[i].lost++;
-          continue;
-        }
-        (sig === SIGUSR1 ? lat[i].named : lat[i].rt).push(Number(rec.ns - t0) / 1000);
-      }
-    }
-    // A burst of one real-time signal: the kernel queues each, so each must arrive.
-    const burst = [];
-    for (let i = 0; i < variants.length; i++) {
-      records[i].queue.length = 0;
-      for (let b = 0; b < opts.burst; b++) process.kill(pids[i], SIGRT_BURST);
-      await sleep(500);
-      burst.push(records[i].queue.filter((r) => r.sig === SIGRT_BURST).length);
-    }
-    const result = {};
-    variants.forEach((v, i) => {
-      const all = [...lat[i].named, ...lat[i].rt];
-      result[v.id] = {
-        medianUs: median(all),
-        p99Us: quantile(all, 0.99),
-        namedMedianUs: median(lat[i].named),
-        namedP99Us: quantile(lat[i].named, 0.99),
-        rtMedianUs: median(lat[i].rt),
-        rtP99Us: quantile(lat[i].rt, 0.99),
-        sent: lat[i].sent,
-        delivered: lat[i].sent - lat[i].lost,
-        burstSent: opts.burst,
-        burstDelivered: burst[i],
-      };
-    });
-    // SIGTERM goes through each init to the child, which exits; its init follows.
-    for (const pid of pids) process.kill(pid, SIGTERM);
-    await Promise.all(procs.map((p) => exitOf(p, 5000)));
-    return result;
-  } finally {
-    await Promise.all(procs.map((p) => stop(p)));
-  }
-}
-
-// ---- 4. orphan storm ------------------------------------------------------------
-
-async function stormScenario() {
-  const runs = variants.map(() => []);
-  for (let rep = 0; rep < opts.stormReps; rep++) {
-    for (let k = 0; k < variants.length; k++) {
-      const i = (k + rep) % variants.length;
-      const v = variants[i];
-      // Sampling every 200 µs; 2 s after the storm, whatever is left stays left.
-      const p = start(nsArgv([...v.prefix, TOOLS, 'storm', String(opts.orphans), '200', '2000']), { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      p.stdout.on('data', (c) => {
-        out += c;
-      });
-      const code = await exitOf(p, 300_000);
-      await stop(p);
-      try {
-        runs[i].push(JSON.parse(out.trim().split('\n').pop()));
-      } catch {
-        log(`bench: ${v.id} storm gave no result (exit ${code})`);
-      }
-    }
-  }
-  const result = {};
-  variants.forEach((v, i) => {
-    const r = runs[i];
-    const pick = (key) => median(r.map((x) => x[key]));
-    const drained = r.filter((x) => x.drainMs >= 0);
-    result[v.id] = {
-      orphans: pick('orphans'),
-      peakZombies: pick('peakZombies'),
-      drainMs: drained.length === r.length ? median(drained.map((x) => x.drainMs)) : undefined,
-      reapedPerSec: pick('reapedPerSec'),
-      stormMs: pick('stormMs'),
-      zombiesLeft: Math.max(...r.map((x) => x.zombiesLeft + x.othersLeft)),
-      reps: r.length,
-    };
-  });
-  return result;
-}
-
-// ---- 5. exit latency -------------------------------------------------------------
-
-function lineFrom(stream, timeoutMs) {
-  return new Promise((resolvePromise) => {
-    let text = '';
-    const t = setTimeout(() => resolvePromise(undefined), timeoutMs);
-    const onData = (c) => {
-      text += c;
-      const nl = text.indexOf('\n');
-      if (nl !== -1) {
-        clearTimeout(t);
-        stream.off('data', onData);
-        resolvePromise(text.slice(0, nl));
-      }
-    };
-    stream.on('data', onData);
-  });
-}
-
-async function exitScenario() {
-  const times = variants.map(() => []);
-  for (let run = 0; run < opts.exitRuns; run++) {
-    for (let k = 0; k < variants.length; k++) {
-      const i = (k + run) % variants.length;
-      const v = variants[i];
-      const fifo = join(work, `go-${run}-${i}`);
-      spawnSync('mkfifo', [fifo]);
-      const p = start(nsArgv([...v.prefix, TOOLS, 'exitchild', fifo]), { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
-      const childLine = lineFrom(p.stdout, 30_000);
-      let watcher;
-      try {
-        const pid1 = await nsPid1(p);
-        if (v.id !== 'none') await waitFor(() => childrenOf(pid1).length > 0, 20_000, `${v.id}'s child`);
-        await sleep(150); // let the init finish whatever follows the spawn
-        watcher = start([TOOLS, 'pidwait', String(pid1)], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const ready = await lineFrom(watcher.stdout, 10_000);
-        if (ready !== 'ready') throw new Error(`pidwait: ${ready}`);
-        const initGone = lineFrom(watcher.stdout, 10_000);
-        const fd = openSync(fifo, 'w');
-        writeSync(fd, 'x');
-        closeSync(fd);
-        const [t0, t1] = await Promise.all([childLine, initGone]);
-        if (t0 !== undefined && t1 !== undefined) times[i].push(Number(BigInt(t1) - BigInt(t0)) / 1e6);
-      } finally {
-        if (watcher !== undefined) await stop(watcher);
-        await stop(p);
-        rmSync(fifo, { force: true });
-      }
-    }
-  }
-  const result = {};
-  variants.forEach((v, i) => {
-    result[v.id] = { medianMs: median(times[i]), p90Ms: quantile(times[i], 0.9), runs: times[i].length };
-  });
-  return result;
-}
+const { work, TOOLS } = compileTools(ROOT);
+const ctx = { variants, opts, TOOLS, ENV, NODE, TS_INIT, work, log };
+// The polyglot entry also runs as a plain CommonJS file: no sh in front.
+const NO_SH = [{ id: 'ts-init-no-sh', argv: nsArgv([NODE, TS_INIT, '--', 'true']) }];
 
 // ---- report -----------------------------------------------------------------------
 
@@ -355,11 +87,14 @@ function table(results) {
     rows.push({ figure: `${figure} (${unit})`, values, digits, ratioTo });
   };
   row('start-up, INIT -- true', 'ms', (c) => s.startup[c]?.medianMs, 1, ['node', ...PEERS]);
+  row('  CPU time (user+sys)', 'ms', (c) => s.startup[c]?.cpuMedianMs, 1, ['node', ...PEERS]);
   row('idle VmRSS', 'MiB', (c) => s.idle[c]?.rssMiB, 1, ['node', ...PEERS]);
+  row('  of which anonymous (RssAnon)', 'MiB', (c) => s.idle[c]?.anonMiB, 1, ['node', ...PEERS]);
   row('idle VmHWM', 'MiB', (c) => s.idle[c]?.hwmMiB, 1, ['node', ...PEERS]);
   row('threads', 'n', (c) => s.idle[c]?.threads, 0, ['node', ...PEERS]);
   row(`CPU over ${fmt(s.idle['ts-init']?.windowSec, 0)} s idle`, 'ms', (c) => s.idle[c]?.cpuMs, 2, ['node', ...PEERS]);
-  row('idle wake-ups', '/s', (c) => s.idle[c]?.wakeupsPerSec, 2, ['node', ...PEERS]);
+  row('idle wake-ups (all context switches)', '/s', (c) => s.idle[c]?.wakeupsPerSec, 2, ['node', ...PEERS]);
+  row('  of which voluntary (blocking waits)', '/s', (c) => s.idle[c]?.voluntaryPerSec, 2, ['node', ...PEERS]);
   row('signal latency, median', 'µs', (c) => s.signals[c]?.medianUs, 0);
   row('signal latency, p99', 'µs', (c) => s.signals[c]?.p99Us, 0);
   row('  named (SIGUSR1), p99', 'µs', (c) => s.signals[c]?.namedP99Us, 0);
@@ -391,7 +126,8 @@ function targets(s) {
   const out = [];
   const check = (ok, text) => out.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
   const su = ts('startup')?.medianMs / s.startup.node?.medianMs;
-  check(su <= 1.15, `start-up ≤ 1.15× node -e 0: ${su.toFixed(2)}×`);
+  const suCpu = ts('startup')?.cpuMedianMs / s.startup.node?.cpuMedianMs;
+  check(su <= 1.15, `start-up ≤ 1.15× node -e 0: ${su.toFixed(2)}× wall, ${suCpu.toFixed(2)}× CPU`);
   const launcher = ts('startup')?.medianMs - s.startup['ts-init-no-sh']?.medianMs;
   out.push(`       (sh launcher's cost: ${launcher.toFixed(1)} ms, median with sh minus median without)`);
   const mem = ts('idle')?.rssMiB - s.idle.node?.rssMiB;
@@ -418,7 +154,7 @@ async function main() {
   const results = {};
   const began = Date.now();
   for (const [name, fn] of [
-    ['startup', startupScenario],
+    ['startup', (c) => startupScenario(c, NO_SH)],
     ['idle', idleScenario],
     ['signals', signalScenario],
     ['storm', stormScenario],
@@ -426,7 +162,7 @@ async function main() {
   ]) {
     const t = Date.now();
     log(`bench: ${name}…`);
-    results[name] = await fn();
+    results[name] = await fn(ctx);
     log(`bench: ${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   const cpuModel = cpus()[0]?.model ?? 'unknown';
