@@ -77,15 +77,14 @@ function exitAdvice(run: ProbeRun): string[] {
   ];
 }
 
-function userAdvice(run: ProbeRun): string[] {
+function userAdvice(run: ProbeRun, init: ProbeRun | undefined): string[] {
   const u = run.user;
   if (u === undefined) return [];
   if (u.verdict === 'fail') return [`PROGRAM did not run as ${u.uid}:${u.gid}: make its files readable and executable by group ${u.gid} (chgrp -R 0, chmod -R g=u).`];
   if (u.idUn.exitCode !== 0) {
-    return [
-      `UID ${u.uid} has no passwd entry (\`id -un\`: ${u.idUn.output || 'no name'}): whoami, getpass.getuser(), os.userInfo() fail. ` +
-        'Run it behind ts-init --fix-user (a name and HOME via nss_wrapper), or add an entry at start-up.',
-    ];
+    const fixed = init?.user?.idUn.exitCode === 0 ? ` (behind ts-init --fix-user: \`id -un\` → ${init.user.idUn.output})` : '';
+    const fix = run.label === 'with-init' ? 'Even behind ts-init: is libnss-wrapper installed?' : `Run it behind ts-init --fix-user${fixed}, which gives it a name and HOME through nss_wrapper, or add an entry at start-up.`;
+    return [`UID ${u.uid} has no passwd entry (\`id -un\`: ${u.idUn.output || 'no name'}): whoami, getpass.getuser(), os.userInfo() fail. ${fix}`];
   }
   return [];
 }
@@ -105,8 +104,9 @@ export function adviceFor(runs: readonly ProbeRun[], o: ResolvedOptions): string
   for (const run of runs) {
     if (run.label === 'with-init' && asIs !== undefined && run.start.verdict === 'fail' && asIs.start.verdict === 'fail') continue;
     out.push(...startAdvice(run));
-    out.push(...userAdvice(run));
+
     const compareWith = run.label === 'as-is' ? withInit : undefined;
+    out.push(...userAdvice(run, compareWith));
     out.push(...reapingAdvice(run, compareWith));
     out.push(...stopAdvice(run, o, compareWith));
     out.push(...exitAdvice(run));

@@ -38,10 +38,13 @@ export function renderTable(report: ProbeReport): string {
     rows.push([title, ...report.runs.map((run) => cell(run[key]))]);
   }
   const lines = [`ts-init-probe: ${report.command.map(quote).join(' ')}`, '', ...table(rows), ''];
-  const user = report.runs.find((run) => run.user !== undefined)?.user;
-  if (user !== undefined) {
-    lines.push(`as ${user.uid}:${user.gid}: \`id -un\` → ${user.idUn.output || '(nothing)'}; \`getent passwd ${user.uid}\` → ${user.getent.output || `(no entry, exit ${String(user.getent.exitCode)})`}`, '');
+  for (const run of report.runs) {
+    const user = run.user;
+    if (user === undefined) continue;
+    const getent = user.getent.output || `(no entry, exit ${String(user.getent.exitCode)})`;
+    lines.push(`${heading(run)}, as ${user.uid}:${user.gid}: \`id -un\` → ${user.idUn.output || '(nothing)'}; \`getent passwd ${user.uid}\` → ${getent}`);
   }
+  if (report.runs.some((run) => run.user !== undefined)) lines.push('');
   for (const run of report.runs) {
     if (run.start.earlyExit === undefined) continue;
     const last = `${run.output.stdout}${run.output.stderr}`.split('\n').filter(Boolean).slice(-OUTPUT_LINES);

@@ -11,6 +11,7 @@ import {
   ending,
   namespaceMode,
   ProbeEnvironmentError,
+  sleep,
   startInNamespace,
   type Namespace,
   type NamespaceMode,
@@ -69,16 +70,19 @@ export interface ProbeReport {
   readonly exitCode: 0 | 1;
 }
 
-/** This package's ts-init: bin/ next to dist/ (built) or src/ (tests). */
-export function defaultInit(): string[] {
-  return [join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ts-init'), '--'];
+/**
+ * This package's ts-init: bin/ next to dist/ (built) or src/ (tests). For a
+ * UID without a passwd entry it adds --fix-user, so the comparison shows the fix.
+ */
+export function defaultInit(fixUser = false): string[] {
+  return [join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ts-init'), ...(fixUser ? ['--fix-user'] : []), '--'];
 }
 
 function resolveOptions(options: ProbeOptions): ResolvedOptions {
   return {
     ...DEFAULTS,
     withInit: false,
-    initCommand: defaultInit(),
+    initCommand: defaultInit(options.uid !== undefined),
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     command: options.command,
   } as ResolvedOptions;
@@ -87,16 +91,31 @@ function resolveOptions(options: ProbeOptions): ResolvedOptions {
 const skipped = (why: string): Check => ({ verdict: 'skip', summary: why });
 
 function describePid1(pid1: number): Pid1Info {
+  const initArgv = argvOf(pid1).join('\0');
   const children = childrenOf(pid1)
-    .filter((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM)
+    .filter((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM && argvOf(pid).join('\0') !== initArgv)
     .map((pid) => commOf(pid) ?? '?');
   return { comm: commOf(pid1), exe: exeOf(pid1), argv: argvOf(pid1), children };
 }
 
-/** PROGRAM itself: PID 1, or with an init in front, PID 1's first live child. */
-function programPid(pid1: number, withInit: boolean): number {
+/** PID 1's first live child that has exec'd (until then a fork is a copy of PID 1, same argv). */
+function programChild(pid1: number): number | undefined {
+  const initArgv = argvOf(pid1).join('\0');
+  return childrenOf(pid1).find((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM && argvOf(pid).join('\0') !== initArgv);
+}
+
+// An init starts PROGRAM after its own start-up; a short settle time may end before that.
+const INIT_CHILD_WAIT_MS = 10_000;
+
+/** PROGRAM itself: PID 1, or with an init in front, PID 1's first live child once it exists. */
+async function programPid(ns: Namespace, pid1: number, withInit: boolean): Promise<number | undefined> {
   if (!withInit) return pid1;
-  return childrenOf(pid1).find((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM) ?? pid1;
+  const until = performance.now() + INIT_CHILD_WAIT_MS;
+  for (;;) {
+    const child = programChild(pid1);
+    if (child !== undefined || ns.ended() || performance.now() > until) return child;
+    await sleep(10);
+  }
 }
 
 function describeEnding(code: number | undefined, signal: string | undefined): string {
@@ -124,8 +143,9 @@ async function runOnce(mode: NamespaceMode, label: ProbeRun['label'], o: Resolve
     const start: StartResult = readiness.ready
       ? { verdict: 'pass', summary: `${how} after ${(readiness.ms / 1000).toFixed(1)} s`, readiness, earlyExit: undefined }
       : { verdict: 'fail', summary: `running but not ready within ${(o.readyTimeoutMs / 1000).toFixed(1)} s`, readiness, earlyExit: undefined };
+    const program = await programPid(ns, pid1, withInit);
     const pid1Info = describePid1(pid1);
-    const userResult = o.uid !== undefined ? await checkUser(ns, pid1, programPid(pid1, withInit), o.uid, o.gid ?? 0) : undefined;
+    const userResult = o.uid !== undefined ? await checkUser(ns, pid1, program ?? pid1, o.uid, o.gid ?? 0) : undefined;
     const reaping = await checkReaping(ns, pid1, o.orphans, o.reapTimeoutMs);
     if (ns.ended()) {
       const end = await ending(ns, false);

@@ -143,17 +143,22 @@ t.test('a PID 1 that reaps once a second passes, flagged as periodic', async (t)
   t.equal(report.exitCode, 0);
 });
 
-t.test('--uid runs PROGRAM as a numeric user with no passwd entry', async (t) => {
-  const report = await probe({ ...FAST, uid: 54321, command: [TS_INIT, '--', 'sleep', '100'] });
-  const user = report.runs[0]?.user;
+t.test('--uid runs PROGRAM as a numeric user with no passwd entry; ts-init --fix-user gives it a name', async (t) => {
+  const report = await probe({ ...FAST, uid: 54321, withInit: true, command: ['sleep', '100'] });
+  const [asIs, withInit] = report.runs;
+  const user = asIs?.user;
   t.ok(user, 'the user check ran');
   t.equal(user?.verdict, 'pass', user?.summary ?? '');
   t.same(user?.actual, { uid: 54321, gid: 0 }, 'group 0 by default, as OpenShift');
   t.not(user?.idUn.exitCode, 0, '`id -un` finds no name');
   t.match(user?.idUn.output ?? '', /54321/);
   t.equal(user?.getent.exitCode, 2, '`getent passwd` has no entry');
-  t.match(report.advice.join('\n'), /no passwd entry/);
-  t.equal(reaping(report.runs[0]).verdict, 'pass', 'ts-init reaps as a non-root PID 1 too');
+  t.match(withInit?.argv ?? [], ['setpriv', /--reuid=54321/, /--regid=0/, '--clear-groups', '--', TS_INIT, '--fix-user', '--', 'sleep'], 'the init runs as that user, with --fix-user');
+  t.same(withInit?.user?.actual, { uid: 54321, gid: 0 }, 'PROGRAM itself (the init\'s child) runs as that user');
+  t.equal(withInit?.user?.idUn.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn.output ?? ''}`);
+  t.match(withInit?.user?.getent.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
+  t.match(report.advice.join('\n'), /no passwd entry .*behind ts-init --fix-user/);
+  t.equal(reaping(withInit).verdict, 'pass', 'ts-init reaps as a non-root PID 1 too');
 });
 
 t.test('a program that exits at once fails the start check; the rest is skipped', async (t) => {
