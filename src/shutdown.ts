@@ -40,6 +40,14 @@ interface Scope {
 }
 
 /**
+ * A process we may not signal (another user's, or a setuid program's, when
+ * ts-init is not root) is not ours to wait for: kill(-1) skips it too.
+ */
+function signallable(native: Native, listed: ProcessState[]): ProcessState[] {
+  return listed.filter((p) => native.kill(p.pid, 0) !== EPERM);
+}
+
+/**
  * As PID 1 of a namespace: everyone in it. kill(-1) reaches them all but
  * ourselves in one step the kernel makes atomic against fork(), so no
  * process escapes by forking while it is being signalled.
@@ -48,9 +56,7 @@ function namespaceScope(native: Native): Scope {
   const canList = procIsOurNamespace();
   return {
     everyone: 'every other process (kill -1)',
-    // A process we may not signal (another user's, when ts-init is not
-    // root) is not ours to wait for: kill(-1) skips it too.
-    list: () => (canList ? namespaceProcesses().filter((p) => native.kill(p.pid, 0) !== EPERM) : undefined),
+    list: () => (canList ? signallable(native, namespaceProcesses()) : undefined),
     anyLeft: (listed) => (listed !== undefined ? listed.length > 0 : native.kill(-1, 0) === 0),
     signal: (signal) => {
       native.kill(-1, signal);
@@ -72,7 +78,7 @@ function descendantScope(native: Native): Scope {
         warned = true;
         log.warn('This kernel cannot list child processes (/proc/PID/task/TID/children); remaining descendants are not waited for');
       }
-      return found ?? [];
+      return signallable(native, found ?? []);
     },
     anyLeft: (listed) => (listed ?? []).length > 0,
     signal: (signal, listed) => {
