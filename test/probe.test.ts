@@ -95,8 +95,10 @@ t.test('known bad: a Node server with no SIGTERM listener ignores docker stop', 
 
 t.test('a Node server that handles SIGTERM stops cleanly with 0', async (t) => {
   const port = await freePort();
-  const report = await probe({ ...FAST, readyPort: port, command: ['node', fixture('probe-server.cjs'), String(port), '--handle-sigterm'] });
+  const report = await probe({ ...FAST, readyUrl: `http://127.0.0.1:${port}/`, command: ['node', fixture('probe-server.cjs'), String(port), '--handle-sigterm'] });
   const run = report.runs[0];
+  t.equal(run?.start.readiness.how, 'url');
+  t.equal(run?.start.verdict, 'pass', `answered: ${run?.start.summary ?? ''}`);
   t.equal(stop(run).verdict, 'pass', `stop: ${stop(run).summary}`);
   t.equal(exit(run).runtimeCode, 0);
   t.equal(exit(run).verdict, 'pass');
@@ -159,6 +161,19 @@ t.test('--uid runs PROGRAM as a numeric user with no passwd entry; ts-init --fix
   t.match(withInit?.user?.getent.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
   t.match(report.advice.join('\n'), /no passwd entry .*behind ts-init --fix-user/);
   t.equal(reaping(withInit).verdict, 'pass', 'ts-init reaps as a non-root PID 1 too');
+});
+
+t.test('a server that never opens its port fails the start check; the other checks still run', async (t) => {
+  const port = await freePort();
+  const report = await probe({ ...FAST, readyPort: port, readyTimeoutMs: 500, command: [TS_INIT, '--', 'sleep', '100'] });
+  const run = report.runs[0];
+  t.equal(run?.start.verdict, 'fail');
+  t.match(run?.start.summary ?? '', /not ready within 0\.5 s/);
+  t.equal(run?.start.readiness.ready, false);
+  t.equal(reaping(run).verdict, 'pass');
+  t.equal(stop(run).verdict, 'pass');
+  t.equal(report.exitCode, 1);
+  t.match(report.advice.join('\n'), /never became ready/);
 });
 
 t.test('a program that exits at once fails the start check; the rest is skipped', async (t) => {
