@@ -70,6 +70,16 @@ export function descendants(root: number): ProcessState[] | undefined {
   return out;
 }
 
+/**
+ * True when `pid` has a child, zombies included; undefined when the kernel
+ * cannot tell. A process without children has no descendants at all, so
+ * this answers "is anything of ours left?" without walking the tree.
+ */
+export function hasChildren(pid: number): boolean | undefined {
+  const children = childrenOf(pid);
+  return children === undefined ? undefined : children.length > 0;
+}
+
 /** True when /proc shows our own PID namespace with us as its PID 1. */
 export function procIsOurNamespace(): boolean {
   try {

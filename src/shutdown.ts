@@ -5,7 +5,7 @@
 // they exit, and SIGKILLs whatever is left when the grace period is over.
 import { log } from './log.js';
 import type { Native } from './native.js';
-import { descendants, namespaceProcesses, procIsOurNamespace, type ProcessState } from './processes.js';
+import { descendants, hasChildren, namespaceProcesses, procIsOurNamespace, type ProcessState } from './processes.js';
 import { signalName } from './signals.js';
 
 /**
@@ -22,7 +22,9 @@ const SIGCONT = 18;
 const EPERM = 1;
 const ESRCH = 3;
 // Processes whose parent lives outside the namespace (`docker exec`) exit
-// without a SIGCHLD for us, so the wait also polls.
+// without a SIGCHLD for us, so the wait also polls. The full /proc listing
+// runs at most this often: with a thousand processes left it takes tens of
+// milliseconds, too much to repeat on every SIGCHLD.
 const POLL_MS = 50;
 // SIGKILL cannot be caught, but a process in uninterruptible sleep (D) dies
 // only when its I/O returns; wait that long at most, then exit anyway.
@@ -35,7 +37,11 @@ interface Scope {
   readonly everyone: string;
   /** Those not yet reaped, or undefined when they cannot be listed. */
   list(): ProcessState[] | undefined;
-  anyLeft(listed: ProcessState[] | undefined): boolean;
+  /**
+   * Cheap, for every SIGCHLD: false only when nothing is left; true may
+   * still mean nothing we wait for (the next listing decides).
+   */
+  mayBeLeft(): boolean;
   signal(signal: number, listed: ProcessState[] | undefined): void;
 }
 
@@ -57,7 +63,9 @@ function namespaceScope(native: Native): Scope {
   return {
     everyone: 'every other process (kill -1)',
     list: () => (canList ? signallable(native, namespaceProcesses()) : undefined),
-    anyLeft: (listed) => (listed !== undefined ? listed.length > 0 : native.kill(-1, 0) === 0),
+    // kill(-1, 0) fails once no process we may signal is left (an unreaped
+    // zombie still counts); kernel threads keep it true for a host's PID 1.
+    mayBeLeft: () => native.kill(-1, 0) === 0,
     signal: (signal) => {
       native.kill(-1, signal);
     },
@@ -80,7 +88,7 @@ function descendantScope(native: Native): Scope {
       }
       return signallable(native, found ?? []);
     },
-    anyLeft: (listed) => (listed ?? []).length > 0,
+    mayBeLeft: () => hasChildren(process.pid) === true,
     signal: (signal, listed) => {
       for (const { pid } of listed ?? []) {
         const err = native.kill(pid, signal);
@@ -90,8 +98,8 @@ function descendantScope(native: Native): Scope {
   };
 }
 
-function describePids(listed: readonly ProcessState[]): string {
-  const pids = listed.map((p) => p.pid);
+function describePids(listed: readonly (ProcessState | number)[]): string {
+  const pids = listed.map((p) => (typeof p === 'number' ? p : p.pid));
   const shown = pids.slice(0, LISTED_PIDS).join(', ');
   return pids.length > LISTED_PIDS ? `${shown} and ${pids.length - LISTED_PIDS} more` : shown;
 }
@@ -108,6 +116,7 @@ export class Shutdown {
   private phase: 'idle' | 'grace' | 'killing' | 'done' = 'idle';
   private onDone: () => void = () => undefined;
   private previous = new Set<number>();
+  private listedAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly scope: Scope;
 
@@ -131,7 +140,7 @@ export class Shutdown {
     this.onDone = done;
     this.options.reap();
     const listed = this.scope.list();
-    if (!this.scope.anyLeft(listed)) {
+    if (!this.scope.mayBeLeft() || listed?.length === 0) {
       this.end('No other processes are running');
       return;
     }
@@ -150,6 +159,7 @@ export class Shutdown {
       this.scope.signal(SIGCONT, this.options.pid1 ? undefined : stopped);
     }
     this.previous = new Set(listed?.map((p) => p.pid));
+    this.listedAt = Date.now();
     this.phase = 'grace';
     this.timers.push(setTimeout(() => this.killRemaining(), this.options.gracePeriodMs));
     this.timers.push(
@@ -163,15 +173,24 @@ export class Shutdown {
   /** Call after each reap: ends the shutdown as soon as nothing is left. */
   check(): void {
     if (!this.running) return;
-    const listed = this.scope.list();
-    if (listed !== undefined) {
-      const now = new Set(listed.map((p) => p.pid));
-      const gone = [...this.previous].filter((pid) => !now.has(pid));
-      if (gone.length > 0) log.info(`Pid(s) ${gone.join(', ')} exited; ${now.size} remaining`, { pids: gone, remaining: now.size });
-      this.previous = now;
+    const finished = this.phase === 'grace' ? 'All remaining processes exited within the grace period' : 'All remaining processes are gone';
+    if (!this.scope.mayBeLeft()) {
+      this.end(finished);
+      return;
     }
-    if (!this.scope.anyLeft(listed)) {
-      this.end(this.phase === 'grace' ? 'All remaining processes exited within the grace period' : 'All remaining processes are gone');
+    if (Date.now() - this.listedAt < POLL_MS) return;
+    this.listedAt = Date.now();
+    const listed = this.scope.list();
+    if (listed === undefined) {
+      if (this.phase === 'killing') this.scope.signal(SIGKILL, listed);
+      return;
+    }
+    const now = new Set(listed.map((p) => p.pid));
+    const gone = [...this.previous].filter((pid) => !now.has(pid));
+    if (gone.length > 0) log.info(`Pid(s) ${describePids(gone)} exited; ${now.size} remaining`, { pids: gone, remaining: now.size });
+    this.previous = now;
+    if (listed.length === 0) {
+      this.end(finished);
       return;
     }
     // A descendant forked between listing and SIGKILL is found here.
@@ -191,11 +210,12 @@ export class Shutdown {
     if (this.phase !== 'grace') return;
     this.options.reap();
     const listed = this.scope.list();
-    if (!this.scope.anyLeft(listed)) {
+    if (!this.scope.mayBeLeft() || listed?.length === 0) {
       this.end('All remaining processes exited within the grace period');
       return;
     }
     this.phase = 'killing';
+    this.listedAt = Date.now();
     const who = listed !== undefined ? `pids ${describePids(listed)}` : this.scope.everyone;
     log.info(`Grace period of ${this.options.gracePeriodMs / 1000} s is over: sending SIGKILL to ${who}`, {
       signal: SIGKILL,
