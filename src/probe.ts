@@ -90,18 +90,18 @@ function resolveOptions(options: ProbeOptions): ResolvedOptions {
 
 const skipped = (why: string): Check => ({ verdict: 'skip', summary: why });
 
-function describePid1(pid1: number): Pid1Info {
+/**
+ * PID 1's live children that are programs of their own: not the probe's
+ * orphans, and not a fork that has yet to exec (a copy of PID 1, same argv).
+ */
+function programChildren(pid1: number): number[] {
   const initArgv = argvOf(pid1).join('\0');
-  const children = childrenOf(pid1)
-    .filter((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM && argvOf(pid).join('\0') !== initArgv)
-    .map((pid) => commOf(pid) ?? '?');
-  return { comm: commOf(pid1), exe: exeOf(pid1), argv: argvOf(pid1), children };
+  return childrenOf(pid1).filter((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM && argvOf(pid).join('\0') !== initArgv);
 }
 
-/** PID 1's first live child that has exec'd (until then a fork is a copy of PID 1, same argv). */
-function programChild(pid1: number): number | undefined {
-  const initArgv = argvOf(pid1).join('\0');
-  return childrenOf(pid1).find((pid) => stateOf(pid) !== 'Z' && commOf(pid) !== ORPHAN_COMM && argvOf(pid).join('\0') !== initArgv);
+function describePid1(pid1: number): Pid1Info {
+  const children = programChildren(pid1).map((pid) => commOf(pid) ?? '?');
+  return { comm: commOf(pid1), exe: exeOf(pid1), argv: argvOf(pid1), children };
 }
 
 // An init starts PROGRAM after its own start-up; a short settle time may end before that.
@@ -112,7 +112,7 @@ async function programPid(ns: Namespace, pid1: number, withInit: boolean): Promi
   if (!withInit) return pid1;
   const until = performance.now() + INIT_CHILD_WAIT_MS;
   for (;;) {
-    const child = programChild(pid1);
+    const child = programChildren(pid1)[0];
     if (child !== undefined || ns.ended() || performance.now() > until) return child;
     await sleep(10);
   }
