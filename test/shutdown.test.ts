@@ -113,7 +113,10 @@ t.test('as a non-root PID 1, processes it may not signal are not waited for', as
   // (as `docker exec -u root` does). kill(-1) cannot reach it, so waiting
   // for it would only burn the grace period.
   const go = join(dir, 'go');
-  const proc = asPid1('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', TS_INIT, '-v', '--', 'sh', '-c', `echo ready; while [ ! -e ${go} ]; do sleep 0.01; done; exit 3`], { timeout: 30_000 });
+  // CAP_DAC_READ_SEARCH lets nobody read a checkout under /root (mode 0700);
+  // it grants no right to signal anyone else's processes (that is CAP_KILL).
+  const nobody = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
+  const proc = asPid1('setpriv', [...nobody, TS_INIT, '-v', '--', 'sh', '-c', `echo ready; while [ ! -e ${go} ]; do sleep 0.01; done; exit 3`], { timeout: 30_000 });
   await new Output(proc).waitForLine(/^ready$/);
   const init = await nsInitPid(proc);
   const intruder = run('nsenter', ['--target', String(init), '--pid', '--mount', '--', 'sleep', '30'], { timeout: 30_000 });
