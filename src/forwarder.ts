@@ -32,6 +32,11 @@ export class Forwarder {
     // process group (tcsetpgrp) can never stop ts-init.
     native.ignoreSignal(signalNumber('SIGTTIN') as number);
     native.ignoreSignal(signalNumber('SIGTTOU') as number);
+    // Node >= 22.14 started with --disable-sigusr1 (the launcher adds it)
+    // keeps SIGUSR1 blocked in every thread, so the listener above would never
+    // run and SIGUSR1 would not be forwarded. One that arrived since start-up
+    // is pending, not lost: unblocking delivers it to the listener now.
+    native.unblockSignals([signalNumber('SIGUSR1') as number]);
     if (isPid1) {
       // A namespace's PID 1 never gets these from outside unless it handles
       // them; signal-exit would handle them, so make that handling a no-op,

