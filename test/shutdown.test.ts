@@ -191,7 +191,7 @@ t.test('signals that arrive during the grace period are not forwarded (-g would 
   // The writer shares the main child's process group; USR1's default action
   // would kill it mid-flush if ts-init still forwarded to that group.
   const file = newFile();
-  const proc = tsInit(['-v', '-g', '--', ...mainScript(file, 'flush 1.5', 'exit')], { timeout: 30_000 });
+  const proc = tsInit(['-v', '-g', '--', ...mainScript(file, 'flush 2.5', 'exit')], { timeout: 30_000 });
   const err = new Output(proc, 'stderr');
   await err.waitForLine(/Sending SIGTERM/);
   await waitFor(() => lines(file).includes('term'), 10_000, 'the writer to get SIGTERM');
