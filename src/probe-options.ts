@@ -177,3 +177,18 @@ export function parseProbeArgs(args: readonly string[]): ProbeCliResult {
   }
   return { kind: 'run', options: { ...into, command } as ProbeOptions, json };
 }
+
+/** What is wrong with options given through the API (the CLI parser already rejects these), or undefined. */
+export function optionsProblem(o: ProbeOptions): string | undefined {
+  const ms = { settleMs: o.settleMs, readyTimeoutMs: o.readyTimeoutMs, reapTimeoutMs: o.reapTimeoutMs, stopTimeoutMs: o.stopTimeoutMs };
+  for (const [name, value] of Object.entries(ms)) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return `${name} must be a duration in ms, >= 0 (got ${value})`;
+  }
+  if (o.orphans !== undefined && !(Number.isInteger(o.orphans) && o.orphans >= 1 && o.orphans <= 1000)) return `orphans must be 1-1000 (got ${o.orphans})`;
+  if (o.readyPort !== undefined && !(Number.isInteger(o.readyPort) && o.readyPort >= 1 && o.readyPort <= 65535)) return `readyPort must be 1-65535 (got ${o.readyPort})`;
+  for (const [name, id] of [['uid', o.uid], ['gid', o.gid]] as const) {
+    if (id !== undefined && !(Number.isInteger(id) && id >= 0)) return `${name} must be a non-negative integer (got ${id})`;
+  }
+  if (o.gid !== undefined && o.uid === undefined) return 'gid needs uid';
+  return undefined;
+}

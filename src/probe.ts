@@ -16,7 +16,7 @@ import {
   type Namespace,
   type NamespaceMode,
 } from './probe-namespace.js';
-import { DEFAULTS, type ProbeOptions, type ResolvedOptions } from './probe-options.js';
+import { DEFAULTS, optionsProblem, type ProbeOptions, type ResolvedOptions } from './probe-options.js';
 import { argvOf, childrenOf, commOf, exeOf, stateOf } from './probe-proc.js';
 import { checkReaping, ORPHAN_COMM, type ReapingResult } from './probe-reaping.js';
 import { waitUntilUp, type Readiness } from './probe-ready.js';
@@ -185,9 +185,12 @@ export function verdictsOf(run: ProbeRun): Verdict[] {
 /**
  * Runs the checks on `options.command` as PID 1 (and again behind ts-init
  * with `withInit`). Throws ProbeEnvironmentError when the probe cannot run
- * at all: no PID namespace possible, PROGRAM not executable, --uid without root.
+ * at all (no PID namespace possible, PROGRAM not executable, uid without
+ * root), RangeError for an option out of range.
  */
 export async function probe(options: ProbeOptions): Promise<ProbeReport> {
+  const problem = optionsProblem(options);
+  if (problem !== undefined) throw new RangeError(problem);
   const o = resolveOptions(options);
   const program = o.command[0];
   if (program === undefined || program === '') throw new ProbeEnvironmentError('no PROGRAM given');

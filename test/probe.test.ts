@@ -193,3 +193,9 @@ t.test('a program that cannot be executed is an environment error', async (t) =>
   await t.rejects(probe({ command: [fixture('probe-server.cjs')] }), { message: /permission denied/ }, 'not executable');
   await t.rejects(probe({ command: ['/tmp'] }), { message: /not a regular file/ });
 });
+
+t.test('options out of range through the API are rejected before anything runs', async (t) => {
+  await t.rejects(probe({ command: ['sleep', '1'], orphans: 0 }), RangeError);
+  await t.rejects(probe({ command: ['sleep', '1'], stopTimeoutMs: -1 }), { message: /stopTimeoutMs must be/ });
+  await t.rejects(probe({ command: ['sleep', '1'], gid: 5 }), { message: /gid needs uid/ });
+});
