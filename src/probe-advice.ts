@@ -91,8 +91,10 @@ function userAdvice(run: ProbeRun, init: ProbeRun | undefined): string[] {
 
 function startAdvice(run: ProbeRun): string[] {
   if (run.start.verdict !== 'fail') return [];
-  if (run.start.earlyExit !== undefined) {
-    return [`PID 1 ended before it could be checked: an entrypoint must keep running (its last output lines are shown above).`];
+  const early = run.start.earlyExit;
+  if (early !== undefined) {
+    const daemon = early.code === 0 ? ' It exited 0: if it forks into the background (daemonizes), run it in the foreground (nginx -g "daemon off;", apachectl -DFOREGROUND, …): the container lives as long as PID 1.' : '';
+    return [`PID 1 ended before it could be checked: an entrypoint must keep running (its last output lines are shown above).${daemon}`];
   }
   return [`PROGRAM never became ready: check --ready-url/--ready-port, or raise --ready-timeout.`];
 }

@@ -86,6 +86,7 @@ t.test('a program that exits at once: FAIL in the table, exit 1', async (t) => {
   t.equal(r.code, 1);
   t.match(r.out, /start\s+FAIL\s+PID 1 exited on its own after \d+ ms \(exit status 0\)/);
   t.match(r.out, /reaping\s+SKIP/);
+  t.match(r.out, /daemonizes/, 'an exit 0 at start-up suggests a program that forks into the background');
   t.match(r.out, /Result: FAIL/);
 });
 
