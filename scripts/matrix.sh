@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 majors=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(22 24)
-subset=(test/matrix.test.ts test/child-state.test.ts test/cli.test.ts test/signals.test.ts)
+subset=(test/matrix.test.ts test/child-state.test.ts test/signals.test.ts)
 
 files=()
 for f in "${subset[@]}"; do [ -f "$f" ] && files+=("$f"); done
