@@ -178,7 +178,7 @@ export function run(packageRoot: string): void {
   reaper.reap(); // the child may be gone already
 
   if (environmentValue(raw, `${LAUNCHER_PREFIX}FAULT`)?.toString() === 'throw-after-spawn') {
-    // Test hook (see test/guard.test.ts): an internal error while the child runs.
+    // Test hook (see test/logging.test.ts): an internal error while the child runs.
     setTimeout(() => {
       throw new Error('injected fault');
     }, 200);
