@@ -5,7 +5,7 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { childrenOf } from './probe-proc.js';
+import { childrenOf, stateOf } from './probe-proc.js';
 
 /** A problem with the probe's surroundings, not with PROGRAM: exit status 2. */
 export class ProbeEnvironmentError extends Error {
@@ -115,8 +115,14 @@ export interface Namespace {
   readonly pid1: number | undefined;
   readonly stdout: Tail;
   readonly stderr: Tail;
-  /** Whether the holder has exited (PID 1 and everything else in the namespace are gone). */
+  /**
+   * Whether PID 1 has ended: /proc shows it gone or a zombie, or the holder
+   * has exited. /proc answers first: the holder's exit reaches us through the
+   * event loop, which on a loaded machine can lag behind by many ms.
+   */
   ended(): boolean;
+  /** Whether the holder has exited (PID 1 and everything else in the namespace are gone). */
+  holderDone(): boolean;
 }
 
 /** Starts argv as PID 1 of a new namespace and waits until the kernel shows its host pid. */
@@ -150,7 +156,12 @@ export async function startInNamespace(mode: NamespaceMode, argv: readonly strin
     }
     await sleep(2);
   }
-  const ns: Namespace = { mode, holder, pid1, stdout, stderr, ended: () => done };
+  const pid1Ended = (): boolean => {
+    if (done || pid1 === undefined) return done;
+    const state = stateOf(pid1);
+    return state === undefined || state === 'Z';
+  };
+  const ns: Namespace = { mode, holder, pid1, stdout, stderr, ended: pid1Ended, holderDone: () => done };
   live.add(ns);
   void holder.then(() => live.delete(ns));
   return ns;

@@ -76,7 +76,14 @@ async function makeOrphans(ns: Namespace, pid1: number, count: number, dir: stri
 export async function checkReaping(ns: Namespace, pid1: number, count: number, reapTimeoutMs: number): Promise<ReapingResult> {
   const dir = mkdtempSync(join(tmpdir(), 'ts-init-probe-'));
   try {
-    const created = await makeOrphans(ns, pid1, count, dir);
+    let created: number;
+    try {
+      created = await makeOrphans(ns, pid1, count, dir);
+    } catch (error) {
+      // nsenter needs a live PID 1 to enter its namespace.
+      if (!ns.ended()) throw error;
+      return { verdict: 'fail', summary: 'PID 1 exited before orphans could be made', created: 0, reaped: 0, zombiesLeft: 0, reapMs: undefined, maxZombiesAtOnce: 0, periodic: false, otherZombies: 0, sampleMs: SAMPLE_MS };
+    }
     const madeAt = performance.now();
     const tracked = ourOrphans(pid1);
     const zombieSince = new Map<number, number>();

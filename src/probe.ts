@@ -162,7 +162,7 @@ async function runOnce(mode: NamespaceMode, label: ProbeRun['label'], o: Resolve
     const exit = checkExit(await ending(ns, stop.killed));
     return { label, argv, pid1: pid1Info, start, user: userResult, reaping, stop, exit, output: output() };
   } finally {
-    if (!ns.ended()) {
+    if (!ns.holderDone()) {
       if (ns.pid1 !== undefined) {
         try {
           process.kill(ns.pid1, 'SIGKILL');
