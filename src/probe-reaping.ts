@@ -37,6 +37,9 @@ const DEATH_SPREAD_MS = 1200;
 // A SIGCHLD-driven reaper collects within a few ms even on a loaded machine;
 // a zombie that lasts this long was found by a periodic sweep.
 const PERIODIC_MS = 250;
+// ...and was seen as a zombie by this many samples: one stall of the probe's
+// own sampling (a loaded machine) must not pass for a reaper's timer.
+const PERIODIC_SAMPLES = 5;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -87,6 +90,7 @@ export async function checkReaping(ns: Namespace, pid1: number, count: number, r
     const madeAt = performance.now();
     const tracked = ourOrphans(pid1);
     const zombieSince = new Map<number, number>();
+    const zombieSamples = new Map<number, number>();
     const lingered: number[] = [];
     const gone = new Set<number>();
     let maxZombies = 0;
@@ -105,6 +109,7 @@ export async function checkReaping(ns: Namespace, pid1: number, count: number, r
         } else if (state === 'Z') {
           zombies++;
           if (!zombieSince.has(pid)) zombieSince.set(pid, now);
+          zombieSamples.set(pid, (zombieSamples.get(pid) ?? 0) + 1);
         }
       }
       maxZombies = Math.max(maxZombies, zombies);
@@ -116,7 +121,8 @@ export async function checkReaping(ns: Namespace, pid1: number, count: number, r
     const reaped = created - zombiesLeft - stillAlive;
     const otherZombies = childrenOf(pid1).filter((pid) => stateOf(pid) === 'Z' && commOf(pid) !== ORPHAN_COMM).length;
     const reapMs = lingered.length > 0 ? { median: median(lingered), max: Math.max(...lingered) } : undefined;
-    const periodic = zombiesLeft === 0 && reapMs !== undefined && reapMs.max >= PERIODIC_MS;
+    const mostSamples = Math.max(0, ...zombieSamples.values());
+    const periodic = zombiesLeft === 0 && reapMs !== undefined && reapMs.max >= PERIODIC_MS && mostSamples >= PERIODIC_SAMPLES;
     const ms = (n: number): string => `${Math.round(n)} ms`;
     let verdict: Verdict;
     let summary: string;
