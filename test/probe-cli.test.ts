@@ -15,6 +15,13 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
+t.test("the package entry exports the probe API (import { probe } from 'ts-init')", async (t) => {
+  const api = await import('../src/index.js');
+  const direct = await import('../src/probe.js');
+  t.equal(api.probe, direct.probe);
+  t.equal(api.ProbeEnvironmentError, direct.ProbeEnvironmentError);
+});
+
 t.test('options are parsed up to PROGRAM', async (t) => {
   const r = parseProbeArgs(['--settle', '500ms', '--stop-timeout=2', '--uid', '1000', '--with-init', '--json', 'prog', '--settle', 'x']);
   t.equal(r.kind, 'run');
