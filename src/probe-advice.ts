@@ -49,7 +49,7 @@ function stopAdvice(run: ProbeRun, o: ResolvedOptions, init: ProbeRun | undefine
   const child = run.pid1?.children[0];
   const wait = `docker stop waits ${Number((o.stopTimeoutMs / 1000).toFixed(1))} s and then SIGKILLs everything`;
   if (run.label === 'with-init') {
-    return [`Even behind ts-init, ${o.command[0] ?? 'PROGRAM'} ignores the SIGTERM forwarded to it: give it a SIGTERM handler, or stop it with the signal it expects (ts-init -r TERM:QUIT, or STOPSIGNAL in the Dockerfile).`];
+    return [`Even behind ts-init, ${o.command[0] ?? 'PROGRAM'} ignores the SIGTERM forwarded to it: give it a SIGTERM handler, let ts-init signal its whole process group (ts-init -g) when a wrapper swallows the signal, or stop it with the signal it expects (ts-init -r TERM:QUIT, or STOPSIGNAL in the Dockerfile).`];
   }
   const fixed = init?.stop;
   const fix = fixed !== undefined && isStop(fixed) && fixed.stopMs !== undefined ? ` (with ts-init: stopped in ${Math.round(fixed.stopMs)} ms)` : '';
