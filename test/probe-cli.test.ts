@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { probeMain } from '../src/probe-cli.js';
 import { parseDuration, parseProbeArgs } from '../src/probe-options.js';
-import { ROOT, run, TS_INIT } from './helpers/harness.js';
+import { childrenOf, processExists, ROOT, run, TS_INIT, waitFor } from './helpers/harness.js';
+import { commOf } from '../src/probe-proc.js';
 
 const PROBE_BIN = join(ROOT, 'bin/ts-init-probe');
 
@@ -118,6 +119,24 @@ t.test('the installed binary runs the built probe end to end', async (t) => {
   t.match(out, /stop \(SIGTERM\)\s+FAIL\s+ignored SIGTERM.*PASS\s+stopped in \d+ ms/);
   t.match(out, /exit status\s+FAIL\s+137.*PASS\s+143/);
   t.match(out, /use ENTRYPOINT \["ts-init", "--"\]/);
+});
+
+t.test('an interrupted probe takes the namespace it probes down with it', async (t) => {
+  const proc = run(PROBE_BIN, ['--', 'sleep', '100']);
+  const probePid = proc.pid ?? 0;
+  // The probe's unshare whose child, the namespace's PID 1, is sleep (not the preflight's `true`).
+  const [holder, pid1] = await waitFor(() => {
+    for (const pid of childrenOf(probePid)) {
+      const child = childrenOf(pid)[0];
+      if (commOf(pid) === 'unshare' && child !== undefined && commOf(child) === 'sleep') return [pid, child] as const;
+    }
+    return undefined;
+  }, 20_000, 'sleep as PID 1 of the probed namespace');
+  process.kill(probePid, 'SIGTERM');
+  const r = await proc;
+  t.equal(r.exitCode, 143);
+  await waitFor(() => !processExists(pid1) && !processExists(holder), 10_000, 'the namespace to be gone');
+  t.pass('nothing left behind');
 });
 
 const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--'];
