@@ -4,21 +4,10 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { asPid1, childrenOf, peer, sleep, tsInit, TS_INIT } from './helpers/harness.js';
+import { asPid1, childrenOf, inspectorListening, peer, sleep, TS_INIT, tsInit } from './helpers/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-init-sec-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-function inspectorListening(): boolean {
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      if (readFileSync(file, 'utf8').split('\n').some((l) => /:240D \S+ 0A /.test(l))) return true;
-    } catch {
-      // no IPv6
-    }
-  }
-  return false;
-}
 
 t.test('SIGUSR1 from the very first moment, as PID 1: the inspector never listens', async (t) => {
   for (let round = 0; round < 3; round++) {

@@ -1,23 +1,10 @@
 // Forwarding: every catchable signal reaches the child, as PID 1 and not;
 // -g reaches the whole process group; SIGUSR1 never starts Node's inspector.
-import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { asPid1, fixture, nsInitPid, Output, processExists, PYTHON, sleep, statusField, tsInit, TS_INIT, waitFor } from './helpers/harness.js';
+import { asPid1, fixture, inspectorListening, nsInitPid, Output, processExists, PYTHON, sleep, statusField, TS_INIT, tsInit, waitFor } from './helpers/harness.js';
 
 const CAUGHT = ['INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'WINCH', 'CONT', 'ALRM', 'PIPE', 'RTMIN+3', 'RTMIN', '64'] as const;
 const NUMBERS: Record<string, number> = { INT: 2, HUP: 1, QUIT: 3, USR1: 10, USR2: 12, WINCH: 28, CONT: 18, ALRM: 14, PIPE: 13, 'RTMIN+3': 37, RTMIN: 34, '64': 64 };
-
-function inspectorListening(): boolean {
-  // 9229 = 0x240D; state 0A = LISTEN. The namespace shares the host network.
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      if (readFileSync(file, 'utf8').split('\n').some((l) => /:240D \S+ 0A /.test(l))) return true;
-    } catch {
-      // no IPv6
-    }
-  }
-  return false;
-}
 
 for (const mode of ['pid1', 'subreaper'] as const) {
   t.test(`forwards every signal to the child (${mode})`, async (t) => {

@@ -124,6 +124,18 @@ export class Output {
   }
 }
 
+/** Whether anything listens on 9229, Node's inspector port (0x240D; state 0A = LISTEN). */
+export function inspectorListening(): boolean {
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      if (readFileSync(file, 'utf8').split('\n').some((l) => /:240D \S+ 0A /.test(l))) return true;
+    } catch {
+      // no IPv6
+    }
+  }
+  return false;
+}
+
 /** Which of tini's peers are installed (from Debian's packages). */
 export function peer(name: 'tini' | 'dumb-init' | 'catatonit'): string | undefined {
   for (const dir of ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/libexec/podman']) {
