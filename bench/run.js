@@ -120,7 +120,7 @@ function table(results) {
   row('  real-time (RTMIN+3), p99', 'µs', (c) => s.signals[c]?.rtP99Us, 0);
   row('signals delivered', `of ${opts.signals}`, (c) => s.signals[c]?.delivered, 0);
   row('RT burst delivered', `of ${opts.burst}`, (c) => s.signals[c]?.burstDelivered, 0);
-  row(`storm (${opts.orphans} orphans): peak zombies`, 'n', (c) => s.storm[c]?.peakZombies, 0);
+  row(`storm (${opts.orphans} orphans): peak zombies`, 'n', (c) => s.storm[c]?.peakZombies, 1);
   row('storm: end → zero zombies', 'ms', (c) => s.storm[c]?.drainMs, 2);
   row('storm: orphans reaped', '/s', (c) => s.storm[c]?.reapedPerSec, 0);
   row('storm: zombies left', 'n', (c) => s.storm[c]?.zombiesLeft, 0);
