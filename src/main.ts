@@ -3,7 +3,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentValue, execFailureCode, isSpawnError, LAUNCHER_PREFIX, rawArgs, rawEnvironment, ResolveError, startChild } from './child.js';
-import { parseArgs, usage, type Config } from './cli.js';
+import { parseArgs, usage, type CliResult, type Config } from './cli.js';
 import { describeStatus, exitCodeFor, type ChildStatus } from './exit-status.js';
 import { Forwarder, sendSignal } from './forwarder.js';
 import { guardChild } from './guard.js';
@@ -56,11 +56,8 @@ function setUpSubreaper(native: Native, config: Config): number | undefined {
   return undefined;
 }
 
-export function run(packageRoot: string): void {
-  // First: catch signals before anything else can take time.
-  const forwarder = new Forwarder();
-
-  const parsed = parseArgs(rawArgs(), process.env);
+/** -h, --version, -l and usage errors: answer and exit, starting nothing. */
+function answerWithoutRunning(parsed: Exclude<CliResult, { kind: 'run' }>, packageRoot: string): never {
   switch (parsed.kind) {
     case 'help':
       writeOut(1, usage(version(packageRoot)));
@@ -78,24 +75,13 @@ export function run(packageRoot: string): void {
     case 'error':
       writeStderr(`ts-init: ${parsed.message}\n${usage(version(packageRoot))}`);
       process.exit(1);
-    case 'run':
-      break;
   }
-  const config = parsed.config;
-  log.configure(levelForVerbosity(config.verbosity), config.logFormat, packageRoot);
+}
 
-  let native: Native;
-  try {
-    native = loadNative(packageRoot);
-  } catch (error) {
-    log.fatal((error as Error).message);
-    process.exit(1);
-  }
-  forwarder.attachNative(native, process.pid === 1);
-
+/** Subreaper, parent-death signal: what must hold before the child exists. */
+function prepareInit(native: Native, config: Config): void {
   const failed = setUpSubreaper(native, config);
   if (failed !== undefined) native.exit(failed);
-
   if (config.parentDeathSignal !== undefined) {
     const err = native.setParentDeathSignal(config.parentDeathSignal);
     if (err !== 0) {
@@ -103,8 +89,10 @@ export function run(packageRoot: string): void {
       native.exit(1);
     }
   }
+}
 
-  const raw = rawEnvironment();
+/** Starts the program, or exits the way tini does when it cannot (127/126). */
+function spawnOrExit(native: Native, config: Config, raw: Buffer[]): number {
   let userEnv: Record<string, string> = {};
   if (config.fixUser) {
     try {
@@ -116,9 +104,10 @@ export function run(packageRoot: string): void {
     }
   }
   const program = config.argv[0]?.toString() ?? '';
-  let childPid: number;
   try {
-    childPid = startChild(native, config.argv, raw, userEnv);
+    const childPid = startChild(native, config.argv, raw, userEnv);
+    log.info(`Spawned child process '${program}' with pid '${childPid}'`, { child: childPid });
+    return childPid;
   } catch (error) {
     if (error instanceof ResolveError) {
       log.fatal(`exec ${program} failed: ${error.message}`);
@@ -131,14 +120,50 @@ export function run(packageRoot: string): void {
     }
     throw error;
   }
-  log.info(`Spawned child process '${program}' with pid '${childPid}'`, { child: childPid });
+}
 
+export function run(packageRoot: string): void {
+  // First: catch signals before anything else can take time.
+  const forwarder = new Forwarder();
+
+  const parsed = parseArgs(rawArgs(), process.env);
+  if (parsed.kind !== 'run') answerWithoutRunning(parsed, packageRoot);
+  const config = parsed.config;
+  log.configure(levelForVerbosity(config.verbosity), config.logFormat, packageRoot);
+
+  let native: Native;
+  try {
+    native = loadNative(packageRoot);
+  } catch (error) {
+    log.fatal((error as Error).message);
+    process.exit(1);
+  }
+  forwarder.attachNative(native, process.pid === 1);
+  prepareInit(native, config);
+
+  const raw = rawEnvironment();
+  const childPid = spawnOrExit(native, config, raw);
+  supervise(native, config, forwarder, childPid);
+
+  if (environmentValue(raw, `${LAUNCHER_PREFIX}FAULT`)?.toString() === 'throw-after-spawn') {
+    // Test hook (see test/logging.test.ts): an internal error while the child runs.
+    setTimeout(() => {
+      throw new Error('injected fault');
+    }, 200);
+  }
+}
+
+/**
+ * The loop, driven by the event loop: forward signals to the child, reap on
+ * SIGCHLD and on a slow sweep, and when the main child is reaped, clean up
+ * the rest and exit with its status.
+ */
+function supervise(native: Native, config: Config, forwarder: Forwarder, childPid: number): void {
   const guard = guardChild(native, childPid);
   process.on('uncaughtException', (error) => {
     log.fatal(`internal error: ${error.stack ?? error.message}`);
     process.exit(1); // signal-exit's guard kills the child's group on the way out
   });
-
   const reaper = new Reaper(native, config.warnOnReap);
   const killAfter = config.killAfterMs !== undefined ? new KillAfter(native, childPid, config.killAfterMs) : undefined;
   const shutdown = new Shutdown(native, { gracePeriodMs: config.gracePeriodMs, pid1: process.pid === 1, reap: () => reaper.reap() });
@@ -176,11 +201,4 @@ export function run(packageRoot: string): void {
   });
   setInterval(reapAll, SWEEP_INTERVAL_MS);
   reaper.reap(); // the child may be gone already
-
-  if (environmentValue(raw, `${LAUNCHER_PREFIX}FAULT`)?.toString() === 'throw-after-spawn') {
-    // Test hook (see test/logging.test.ts): an internal error while the child runs.
-    setTimeout(() => {
-      throw new Error('injected fault');
-    }, 200);
-  }
 }
