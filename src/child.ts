@@ -6,7 +6,8 @@ import { parseSignalSet } from './signals.js';
 
 /** Variables the launcher (bin/ts-init) sets for us; never passed on. */
 export const LAUNCHER_PREFIX = '__TS_INIT_';
-const SAVED_NODE_OPTIONS = `${LAUNCHER_PREFIX}NODE_OPTIONS`;
+/** What the launcher moved aside, as __TS_INIT_SAVED_<NAME>, for the child to get back. */
+const SAVED_PREFIX = `${LAUNCHER_PREFIX}SAVED_`;
 
 // glibc's execvp() searches this when PATH is unset.
 const DEFAULT_PATH = '/bin:/usr/bin';
@@ -56,24 +57,24 @@ function nameOf(entry: Buffer): string {
 
 /**
  * The child's environment: ours, less the launcher's private variables, with
- * the application's NODE_OPTIONS put back (the launcher moved it aside so it
- * would not configure the init), plus `extra` entries replacing same-named ones.
+ * the application's variables the launcher moved aside (NODE_OPTIONS and
+ * NODE_EXTRA_CA_CERTS, which would otherwise configure the init) put back,
+ * plus `extra` entries replacing same-named ones.
  */
 export function childEnvironment(raw: readonly Buffer[], extra: Readonly<Record<string, string>> = {}): Buffer[] {
-  const out: Buffer[] = [];
-  let savedNodeOptions: Buffer | undefined;
+  const restored = new Map<string, Buffer>();
   for (const entry of raw) {
     const name = nameOf(entry);
-    if (name === SAVED_NODE_OPTIONS) savedNodeOptions = entry.subarray(SAVED_NODE_OPTIONS.length + 1);
-    if (name.startsWith(LAUNCHER_PREFIX) || Object.hasOwn(extra, name)) continue;
-    if (name === 'NODE_OPTIONS' && savedNodeOptions !== undefined) continue;
+    if (name.startsWith(SAVED_PREFIX)) restored.set(name.slice(SAVED_PREFIX.length), entry.subarray(name.length + 1));
+  }
+  const out: Buffer[] = [];
+  for (const entry of raw) {
+    const name = nameOf(entry);
+    if (name.startsWith(LAUNCHER_PREFIX) || restored.has(name) || Object.hasOwn(extra, name)) continue;
     out.push(entry);
   }
-  if (savedNodeOptions !== undefined) {
-    const kept = out.filter((e) => nameOf(e) !== 'NODE_OPTIONS');
-    kept.push(Buffer.concat([Buffer.from('NODE_OPTIONS='), savedNodeOptions]));
-    out.length = 0;
-    out.push(...kept);
+  for (const [name, value] of restored) {
+    if (!Object.hasOwn(extra, name)) out.push(Buffer.concat([Buffer.from(`${name}=`), value]));
   }
   for (const [name, value] of Object.entries(extra)) out.push(Buffer.from(`${name}=${value}`));
   return out;
