@@ -152,12 +152,16 @@ export class Shutdown {
       gracePeriodSeconds: seconds,
     });
     this.scope.signal(SIGTERM, listed);
-    // A stopped process cannot act on SIGTERM until it is continued.
+    // A stopped process cannot act on SIGTERM until it is continued, and one
+    // may be stopping right now (a SIGSTOP still in flight when /proc was
+    // read: seen in CI), so SIGCONT follows SIGTERM for all of them, as
+    // systemd does. A running process ignores SIGCONT by default.
     const stopped = (listed ?? []).filter((p) => p.state === 'T' || p.state === 't');
-    if (stopped.length > 0) {
-      log.info(`Sending SIGCONT to stopped pids ${describePids(stopped)} so they can handle SIGTERM`, { signal: SIGCONT, pids: stopped.map((p) => p.pid) });
-      this.scope.signal(SIGCONT, this.options.pid1 ? undefined : stopped);
-    }
+    log.info(`Sending SIGCONT after SIGTERM so that stopped processes can handle it${stopped.length > 0 ? ` (stopped now: pids ${describePids(stopped)})` : ''}`, {
+      signal: SIGCONT,
+      stopped: stopped.map((p) => p.pid),
+    });
+    this.scope.signal(SIGCONT, listed);
     this.previous = new Set(listed?.map((p) => p.pid));
     this.listedAt = Date.now();
     this.phase = 'grace';

@@ -137,7 +137,9 @@ t.test('a stopped process is continued so that it can act on its SIGTERM', async
   const r = await asPid1(TS_INIT, ['-v', '--grace-period', '20', '--', 'sh', '-c', script], { timeout: 15_000 });
   t.equal(r.exitCode, 7);
   t.same(lines(file).slice(1), ['term', 'complete'], 'it flushed within the grace period');
-  t.match(String(r.stderr), /Sending SIGCONT to stopped pids \d+/);
+  // The SIGSTOP may still be in flight when ts-init looks, so the log need
+  // not list the pid; the flush above proves the process was continued.
+  t.match(String(r.stderr), /Sending SIGCONT after SIGTERM so that stopped processes can handle it/);
 });
 
 t.test('as a subreaper, the stubborn descendant is SIGKILLed by ts-init itself; with --grace-period 0 it is left running, as tini leaves it', async (t) => {
