@@ -12,19 +12,24 @@ const SAVED_PREFIX = `${LAUNCHER_PREFIX}SAVED_`;
 // glibc's execvp() searches this when PATH is unset.
 const DEFAULT_PATH = '/bin:/usr/bin';
 
+/** The NUL-terminated strings of a /proc file such as cmdline or environ, empty ones kept. */
+function splitAtNul(block: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < block.length; i++) {
+    if (block[i] === 0) {
+      out.push(block.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
 /** The process's arguments after the script, byte for byte (process.argv is UTF-8 decoded). */
 export function rawArgs(): Buffer[] {
   const count = process.argv.length - 2;
   try {
-    const parts = readFileSync('/proc/self/cmdline').subarray(0, -1);
-    const all: Buffer[] = [];
-    let start = 0;
-    for (let i = 0; i <= parts.length; i++) {
-      if (i === parts.length || parts[i] === 0) {
-        all.push(parts.subarray(start, i));
-        start = i + 1;
-      }
-    }
+    const all = splitAtNul(readFileSync('/proc/self/cmdline'));
     if (all.length >= count + 2) return all.slice(all.length - count);
   } catch {
     // No /proc: fall back to what Node decoded.
@@ -35,16 +40,7 @@ export function rawArgs(): Buffer[] {
 /** The environment ts-init was started with, byte for byte, as NAME=VALUE entries. */
 export function rawEnvironment(): Buffer[] {
   try {
-    const block = readFileSync('/proc/self/environ');
-    const out: Buffer[] = [];
-    let start = 0;
-    for (let i = 0; i < block.length; i++) {
-      if (block[i] === 0) {
-        if (i > start) out.push(block.subarray(start, i));
-        start = i + 1;
-      }
-    }
-    return out;
+    return splitAtNul(readFileSync('/proc/self/environ')).filter((entry) => entry.length > 0);
   } catch {
     return Object.entries(process.env).map(([k, v]) => Buffer.from(`${k}=${v ?? ''}`));
   }
@@ -87,13 +83,13 @@ export function environmentValue(raw: readonly Buffer[], name: string): Buffer |
   return undefined;
 }
 
-export class ResolveError extends Error {
-  constructor(
-    message: string,
-    readonly errno: 'ENOENT' | 'EACCES',
-  ) {
-    super(message);
-  }
+const ENOENT = 2;
+const ENOTDIR = 20;
+
+/** PROGRAM is nowhere on PATH: reported exactly as a failed execve would be. */
+export class ResolveError extends Error implements SpawnError {
+  readonly errno = ENOENT;
+  readonly syscall = 'execve';
 }
 
 function isExecutableFile(path: Buffer): 'yes' | 'no-access' | 'missing' {
@@ -128,7 +124,7 @@ export function resolveProgram(program: Buffer, pathValue: Buffer | undefined): 
     if (state === 'no-access' && denied === undefined) denied = candidate;
   }
   if (denied !== undefined) return denied; // execve reports EACCES for it
-  throw new ResolveError('No such file or directory', 'ENOENT');
+  throw new ResolveError('No such file or directory');
 }
 
 /** The signal state the launcher recorded from /proc/$$/status before exec'ing Node. */
@@ -151,12 +147,8 @@ export function inheritedFds(raw: readonly Buffer[]): number[] {
 }
 
 /** Exit code for a failed start: 127 when not found, 126 when it cannot be executed (as shells do). */
-export function execFailureCode(errno: number | string): number {
-  return errno === 'ENOENT' || errno === 2 || errno === 'ENOTDIR' || errno === 20 ? 127 : 126;
-}
-
-export interface Started {
-  pid: number;
+export function execFailureCode(errno: number): number {
+  return errno === ENOENT || errno === ENOTDIR ? 127 : 126;
 }
 
 export function isSpawnError(error: unknown): error is SpawnError {

@@ -2,7 +2,7 @@
 // signals and reap until the main child is gone.
 import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { environmentValue, execFailureCode, isSpawnError, LAUNCHER_PREFIX, rawArgs, rawEnvironment, ResolveError, startChild } from './child.js';
+import { environmentValue, execFailureCode, isSpawnError, LAUNCHER_PREFIX, rawArgs, rawEnvironment, startChild } from './child.js';
 import { parseArgs, usage, type CliResult, type Config } from './cli.js';
 import { describeStatus, exitCodeFor, type ChildStatus } from './exit-status.js';
 import { Forwarder, sendSignal } from './forwarder.js';
@@ -109,10 +109,7 @@ function spawnOrExit(native: Native, config: Config, raw: Buffer[]): number {
     log.info(`Spawned child process '${program}' with pid '${childPid}'`, { child: childPid });
     return childPid;
   } catch (error) {
-    if (error instanceof ResolveError) {
-      log.fatal(`exec ${program} failed: ${error.message}`);
-      native.exit(execFailureCode(error.errno));
-    }
+    // A PATH lookup that found nothing (ResolveError) is one of these too.
     if (isSpawnError(error)) {
       const what = error.syscall === 'execve' ? `exec ${program}` : error.syscall;
       log.fatal(`${what} failed: ${native.strerror(error.errno)}`);
