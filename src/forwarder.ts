@@ -7,6 +7,7 @@ import type { Native } from './native.js';
 import { FORWARDED_NAMED, FORWARDED_REALTIME, KEPT_FOR_INIT, signalName, signalNumber } from './signals.js';
 
 const ESRCH = 3;
+const SIGKILL = 9;
 
 export class Forwarder {
   private readonly pending: number[] = [];
@@ -71,4 +72,10 @@ export function sendSignal(native: Native, pid: number, group: boolean, signal: 
   if (err !== 0 && err !== ESRCH) {
     log.warn(`Failed to send ${signalName(signal)} to ${group ? 'process group' : 'pid'} ${pid}: ${native.strerror(err)}`);
   }
+}
+
+/** SIGKILL to the child's process group, and to the child itself in case it left the group. */
+export function killChildAndGroup(native: Native, pid: number): void {
+  native.kill(-pid, SIGKILL);
+  native.kill(pid, SIGKILL);
 }

@@ -2,10 +2,9 @@
 // than its normal exit while the child lives, kill the child's process group
 // so that nothing is left running unsupervised.
 import { onExit } from 'signal-exit';
+import { killChildAndGroup } from './forwarder.js';
 import { log } from './log.js';
 import type { Native } from './native.js';
-
-const SIGKILL = 9;
 
 export interface Guard {
   /** Called on the normal exit path, once the child is known to be gone. */
@@ -18,8 +17,7 @@ export function guardChild(native: Native, childPid: number): Guard {
     if (!armed) return;
     armed = false;
     log.fatal(`ts-init is exiting unexpectedly (${why}); killing the child's process group ${childPid} so nothing runs unsupervised`);
-    native.kill(-childPid, SIGKILL);
-    native.kill(childPid, SIGKILL); // in case the child left its group
+    killChildAndGroup(native, childPid);
   };
   onExit((code, signal) => kill(signal !== null ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`), { alwaysLast: true });
   return {

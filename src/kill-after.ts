@@ -1,6 +1,7 @@
 // --kill-after: a wedged main child must not stall a stop. Once ts-init has
 // received a terminating signal, the child gets that long to exit before
 // its whole process group is SIGKILLed.
+import { killChildAndGroup } from './forwarder.js';
 import { log } from './log.js';
 import type { Native } from './native.js';
 import { signalName } from './signals.js';
@@ -36,8 +37,7 @@ export class KillAfter {
         signal: SIGKILL,
         child: this.childPid,
       });
-      this.native.kill(-this.childPid, SIGKILL);
-      this.native.kill(this.childPid, SIGKILL); // in case it left its group
+      killChildAndGroup(this.native, this.childPid);
     }, this.delayMs);
   }
 

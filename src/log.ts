@@ -42,8 +42,13 @@ export function takeSelfInflictedSigpipe(): boolean {
 
 /** Never throws: a closed stderr or a pipe with no reader must not kill PID 1. */
 export function writeStderr(text: string): void {
+  writeFd(2, text);
+}
+
+/** writeSync that never throws (stdout for -h/--version, stderr for logs). */
+export function writeFd(fd: number, text: string): void {
   try {
-    writeSync(2, text);
+    writeSync(fd, text);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') selfInflictedSigpipes++;
     // Nowhere left to report to; dropping the line is the only safe choice.

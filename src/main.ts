@@ -1,13 +1,13 @@
 // ts-init's entry point: parse, spawn, then let the event loop forward
 // signals and reap until the main child is gone.
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentValue, execFailureCode, isSpawnError, LAUNCHER_PREFIX, rawArgs, rawEnvironment, startChild } from './child.js';
 import { parseArgs, usage, type CliResult, type Config } from './cli.js';
 import { describeStatus, exitCodeFor, type ChildStatus } from './exit-status.js';
 import { Forwarder, sendSignal } from './forwarder.js';
 import { guardChild } from './guard.js';
-import { levelForVerbosity, log, writeStderr } from './log.js';
+import { levelForVerbosity, log, writeFd, writeStderr } from './log.js';
 import { loadNative, type Native } from './native.js';
 import { KillAfter } from './kill-after.js';
 import { Reaper } from './reaper.js';
@@ -25,14 +25,6 @@ function version(packageRoot: string): string {
     return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
-  }
-}
-
-function writeOut(fd: number, text: string): void {
-  try {
-    writeSync(fd, text);
-  } catch {
-    // A closed stdout cannot be reported to; the exit code still says it.
   }
 }
 
@@ -60,16 +52,16 @@ function setUpSubreaper(native: Native, config: Config): number | undefined {
 function answerWithoutRunning(parsed: Exclude<CliResult, { kind: 'run' }>, packageRoot: string): never {
   switch (parsed.kind) {
     case 'help':
-      writeOut(1, usage(version(packageRoot)));
+      writeFd(1, usage(version(packageRoot)));
       process.exit(0);
     case 'version':
-      writeOut(1, `ts-init version ${version(packageRoot)}\n`);
+      writeFd(1, `ts-init version ${version(packageRoot)}\n`);
       process.exit(0);
     case 'license':
       try {
-        writeOut(1, readFileSync(join(packageRoot, 'LICENSE'), 'utf8'));
+        writeFd(1, readFileSync(join(packageRoot, 'LICENSE'), 'utf8'));
       } catch {
-        writeOut(1, 'ts-init is released under the MIT license.\n');
+        writeFd(1, 'ts-init is released under the MIT license.\n');
       }
       process.exit(0);
     case 'error':
