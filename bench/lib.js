@@ -2,7 +2,7 @@
 // plumbing. Plain ESM so the bench runs on a fresh clone without a compile
 // step of its own.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,13 +37,10 @@ export function nsArgv(argv) {
   return ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...argv];
 }
 
-export function childrenOf(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
+// ts-init's own /proc reader and PATH lookup (npm run bench builds dist/ first).
+import { which as whichOnPath } from '../dist/shared/path.js';
+export { childrenOf } from '../dist/shared/proc.js';
+import { childrenOf } from '../dist/shared/proc.js';
 
 export async function waitFor(check, timeoutMs, what, everyMs = 5) {
   const deadline = Date.now() + timeoutMs;
@@ -135,17 +132,7 @@ export function exitOf(proc, timeoutMs) {
   });
 }
 
-/** Absolute path of an executable in the usual places, or undefined. */
+/** Absolute path of an executable on PATH or in the usual places (catatonit hides in podman's libexec), or undefined. */
 export function which(name) {
-  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/libexec/podman']);
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    try {
-      accessSync(`${dir}/${name}`, constants.X_OK);
-      return `${dir}/${name}`;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return whichOnPath(name, [process.env.PATH ?? '', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/libexec/podman'].join(':'));
 }

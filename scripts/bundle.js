@@ -10,7 +10,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/main.ts'],
+  entryPoints: ['src/init/main.ts'],
   outfile: 'dist/ts-init.cjs',
   bundle: true,
   platform: 'node',

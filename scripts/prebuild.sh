@@ -29,7 +29,7 @@ CFLAGS="-O2 -Wall -Wextra -fPIC -fvisibility=hidden -pthread -DNAPI_VERSION=8 -D
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cp package.json binding.gyp "$WORK/"
-mkdir -p "$WORK/src" && cp src/addon.c "$WORK/src/"
+mkdir -p "$WORK/src/native" && cp src/native/addon.c "$WORK/src/native/"
 
 # glibc, x64: prebuildify drives node-gyp; npm_config_nodedir points it at
 # the running Node's headers, since node-gyp would otherwise download them
@@ -49,7 +49,7 @@ cross() { # cross CC STRIP DIR TAG
   fi
   mkdir -p "prebuilds/$3"
   # shellcheck disable=SC2086 # CFLAGS is a list of words on purpose
-  "$1" $CFLAGS -shared -I"$NODE_INCLUDE" -o "prebuilds/$3/ts-init.$4.node" src/addon.c
+  "$1" $CFLAGS -shared -I"$NODE_INCLUDE" -o "prebuilds/$3/ts-init.$4.node" src/native/addon.c
   "$2" --strip-all "prebuilds/$3/ts-init.$4.node"
   echo "prebuild: $3 $4 done"
 }
@@ -59,7 +59,7 @@ cross() { # cross CC STRIP DIR TAG
 cross musl-gcc strip linux-x64 musl
 CFLAGS="$CFLAGS -include scripts/glibc-compat.h" cross aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64 glibc
 
-# What the binaries were built from: test/package.test.ts checks it, so a
+# What the binaries were built from: test/package/package.test.ts checks it, so a
 # change to the addon without `npm run prebuilds` fails CI instead of
 # shipping stale binaries (in the repo build/Release hides them from tests).
-sha256sum src/addon.c binding.gyp scripts/glibc-compat.h scripts/prebuild.sh > prebuilds/SOURCES.sha256
+sha256sum src/native/addon.c binding.gyp scripts/glibc-compat.h scripts/prebuild.sh > prebuilds/SOURCES.sha256

@@ -1,21 +1,21 @@
-// The programmatic API.
-export { parseArgs, usage, type Config, type CliResult } from './cli.js';
-export { decodeStatus, exitCodeFor, describeStatus, type ChildStatus } from './exit-status.js';
-export { parseSignal, signalName, signalNumber, FORWARDED_NAMED, FORWARDED_REALTIME } from './signals.js';
+// The programmatic API: what the README documents, nothing more.
+export { parseArgs, usage, type Config, type CliResult } from './init/cli.js';
+export { decodeStatus, exitCodeFor, describeStatus, type ChildStatus } from './init/exit-status.js';
+export { parseSignal, signalName, signalNumber, FORWARDED_NAMED, FORWARDED_REALTIME } from './shared/signals.js';
 // The entrypoint probe (ts-init-probe): reaping, SIGTERM, exit status as PID 1.
-export {
-  probe,
-  ProbeEnvironmentError,
-  type ProbeOptions,
-  type ProbeReport,
-  type ProbeRun,
-  type StartResult,
-  type Pid1Info,
-  type ReapingResult,
-  type StopResult,
-  type ExitResult,
-  type UserResult,
-  type Readiness,
-  type Check,
-  type Verdict,
-} from './probe.js';
+export { probe } from './probe/run.js';
+export { ProbeEnvironmentError } from './probe/namespace.js';
+export type { ProbeOptions } from './probe/options.js';
+export type {
+  ProbeReport,
+  ProbeRun,
+  StartResult,
+  Pid1Info,
+  ReapingResult,
+  StopResult,
+  ExitResult,
+  UserResult,
+  Readiness,
+  Check,
+  Verdict,
+} from './probe/types.js';

@@ -1,10 +1,12 @@
 // The zombie-reaping test harness: runs ts-init (or a peer) as PID 1 of a
 // fresh PID namespace, watches processes through /proc, and bounds every
 // wait so that a hung child fails a test instead of hanging CI.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type ResultPromise } from 'execa';
+import { which } from '../../src/shared/path.js';
+import { childrenOf, stateOf } from '../../src/shared/proc.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TS_INIT = join(ROOT, 'bin/ts-init');
@@ -32,49 +34,8 @@ export function asPid1(file: string, args: readonly string[], options: Options =
   return run('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', '--', file, ...args], options);
 }
 
-export function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** The one-letter state of a process (R, S, Z, …), or undefined when it is gone. */
-export function stateOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
-
-export function zombieChildren(pid: number): number[] {
-  return childrenOf(pid).filter((c) => stateOf(c) === 'Z');
-}
-
-/** Every descendant of pid, depth first. */
-export function descendantsOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c));
-  return out;
-}
-
-export function statusField(pid: number, field: string): string | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(`${field}:`));
-    return line?.slice(field.length + 1).trim();
-  } catch {
-    return undefined;
-  }
-}
+// The /proc readers are ts-init's own (one implementation for src, tests and bench).
+export { childrenOf, descendantPids as descendantsOf, rssKiB, stateOf, statusField, zombieChildren } from '../../src/shared/proc.js';
 
 export function processExists(pid: number): boolean {
   return stateOf(pid) !== undefined;
@@ -136,14 +97,7 @@ export function inspectorListening(): boolean {
   return false;
 }
 
-/** Which of tini's peers are installed (from Debian's packages). */
+/** Which of tini's peers are installed (from Debian's packages; catatonit hides in podman's libexec). */
 export function peer(name: 'tini' | 'dumb-init' | 'catatonit'): string | undefined {
-  for (const dir of ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/libexec/podman']) {
-    try {
-      if (readdirSync(dir).includes(name)) return join(dir, name);
-    } catch {
-      // directory missing
-    }
-  }
-  return undefined;
+  return which(name, '/usr/bin:/usr/sbin:/usr/local/bin:/usr/libexec/podman');
 }
