@@ -7,7 +7,7 @@ import { parseDuration } from '../../src/shared/duration.js';
 import { lookPath, which } from '../../src/shared/path.js';
 import { argvOf, childrenOf, commOf, descendants, environmentOf, splitAtNul, statOf } from '../../src/shared/proc.js';
 import { FORWARDED_NAMED, FORWARDED_REALTIME, isForwardable, parseSignal, parseSignalSet, signalName } from '../../src/shared/signals.js';
-import { run } from '../helpers/harness.js';
+import { run, waitFor } from '../helpers/harness.js';
 
 t.test('the signal table: every signal Node knows, the same forwarded set as tini', async (t) => {
   const all = Object.keys(constants.signals).filter((name) => name !== 'SIGIOT' && name !== 'SIGPOLL');
@@ -64,13 +64,12 @@ t.test('lookPath: execvp order, a denied match remembered, a slash means as give
 t.test('/proc readers see a live child, its argv, environment and children', async (t) => {
   const proc = run('sh', ['-c', 'sleep 30 & wait'], { env: { TS_INIT_UNIT: 'yes' }, timeout: 20_000 });
   const pid = proc.pid as number;
-  let kids: number[] = [];
-  for (let i = 0; i < 500 && kids.length === 0; i++) {
-    kids = childrenOf(pid);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  // Until sh's child has exec'd, it is a copy of sh.
+  const kids = await waitFor(() => {
+    const found = childrenOf(pid);
+    return found.length === 1 && commOf(found[0] as number) === 'sleep' ? found : undefined;
+  }, 10_000, "sh's sleep");
   t.equal(kids.length, 1, 'sh has its sleep as a child');
-  t.equal(commOf(kids[0] as number), 'sleep');
   t.same(argvOf(kids[0] as number), ['sleep', '30']);
   t.equal(environmentOf(pid)?.TS_INIT_UNIT, 'yes');
   t.same(descendants(pid).map((p) => p.pid), kids);
