@@ -1,4 +1,5 @@
-// The programmatic API: what the README documents, nothing more.
+// The programmatic API: what the documentation describes (README.md,
+// docs/probe.md), nothing more.
 export { parseArgs, usage, type Config, type CliResult } from './init/cli.js';
 export { decodeStatus, exitCodeFor, describeStatus, type ChildStatus } from './init/exit-status.js';
 export { parseSignal, signalName, signalNumber, FORWARDED_NAMED, FORWARDED_REALTIME } from './shared/signals.js';
