@@ -13,7 +13,7 @@ import { fixUser } from './fix-user.js';
 import { Forwarder, sendSignal } from './forwarder.js';
 import { guardChild, type Guard } from './guard.js';
 import { KillAfter } from './kill-after.js';
-import { environmentValue, LAUNCHER_PREFIX, rawArgs, rawEnvironment } from './launcher-env.js';
+import { readLaunch, type Launch, type LauncherEntry, type LauncherKind } from './launcher-env.js';
 import { Reaper } from './reaper.js';
 import { rewriteSignal } from './rewrite.js';
 import { Shutdown } from './shutdown.js';
@@ -24,13 +24,13 @@ import { startChild } from './spawn.js';
 const SWEEP_INTERVAL_MS = 1000;
 
 /** -h, --version, -l and usage errors: what to print where, and the exit status. */
-function answer(parsed: Exclude<CliResult, { kind: 'run' }>, packageRoot: string): { fd: 1 | 2; text: string; code: number } {
+function answer(parsed: Exclude<CliResult, { kind: 'run' }>, packageRoot: string, launcher: LauncherKind): { fd: 1 | 2; text: string; code: number } {
   const version = packageVersion(packageRoot);
   switch (parsed.kind) {
     case 'help':
       return { fd: 1, text: usage(version), code: 0 };
     case 'version':
-      return { fd: 1, text: `ts-init version ${version}\n`, code: 0 };
+      return { fd: 1, text: `ts-init version ${version} (${launcher === 'none' ? 'no' : launcher} launcher)\n`, code: 0 };
     case 'license': {
       let text: string;
       try {
@@ -71,33 +71,42 @@ function prepareInit(native: Native, config: Config): void {
 }
 
 /** Starts the program; throws FatalError (127/126 as tini, 1 otherwise) when it cannot. */
-function spawnProgram(native: Native, config: Config, raw: Buffer[]): number {
+function spawnProgram(native: Native, config: Config, launch: Launch): number {
   const userEnv = config.fixUser ? fixUser(native, config, process.env) : {};
-  const childPid = startChild(native, config.argv, raw, userEnv);
+  const childPid = startChild(native, config.argv, launch, userEnv);
   log.info(`Spawned child process '${config.argv[0]?.toString() ?? ''}' with pid '${childPid}'`, { child: childPid });
   return childPid;
 }
 
-export function run(packageRoot: string): void {
+/** `entry`: the file Node ran, the bundle (compiled launcher) or bin/ts-init (sh launcher). */
+export function run(packageRoot: string, entry: LauncherEntry = 'bundle'): void {
   // First: catch signals before anything else can take time.
   const forwarder = new Forwarder();
 
-  const parsed = parseArgs(rawArgs(), process.env);
+  let launch: Launch;
+  try {
+    launch = readLaunch(entry);
+  } catch (error) {
+    if (!(error instanceof FatalError)) throw error;
+    writeFd(2, `ts-init: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  const parsed = parseArgs(launch.args, process.env);
   if (parsed.kind !== 'run') {
-    const { fd, text, code } = answer(parsed, packageRoot);
+    const { fd, text, code } = answer(parsed, packageRoot, launch.kind);
     writeFd(fd, text);
     process.exit(code);
   }
   const config = parsed.config;
   log.configure(levelForVerbosity(config.verbosity), config.logFormat, packageRoot);
+  for (const note of launch.notes) log.info(note);
 
-  const raw = rawEnvironment();
   let native: Native | undefined;
   try {
     native = loadNative(packageRoot);
     forwarder.attachNative(native, process.pid === 1);
     prepareInit(native, config);
-    const childPid = spawnProgram(native, config, raw);
+    const childPid = spawnProgram(native, config, launch);
     const guard = guardChild(native, childPid);
     process.on('uncaughtException', (error) => {
       log.fatal(`internal error: ${error.stack ?? error.message}`);
@@ -111,13 +120,6 @@ export function run(packageRoot: string): void {
     log.fatal(error.message);
     if (native === undefined) process.exit(error.exitCode);
     native.exit(error.exitCode);
-  }
-
-  if (environmentValue(raw, `${LAUNCHER_PREFIX}FAULT`)?.toString() === 'throw-after-spawn') {
-    // Test hook (see test/init/logging.test.ts): an internal error while the child runs.
-    setTimeout(() => {
-      throw new Error('injected fault');
-    }, 200);
   }
 }
 
