@@ -4,6 +4,8 @@
 #   prebuilds/linux-x64/ts-init.glibc.node    prebuildify --napi --strip, host gcc
 #   prebuilds/linux-x64/ts-init.musl.node     musl-gcc (Debian's musl-tools)
 #   prebuilds/linux-arm64/ts-init.glibc.node  aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu)
+#   prebuilds/linux-x64/ts-init-launcher      the compiled launcher, musl-gcc -static
+#   prebuilds/linux-arm64/ts-init-launcher    the same, aarch64-linux-gnu-gcc -static (glibc)
 #
 # Each file carries an explicit libc tag: node-gyp-build treats an untagged
 # file as fitting every libc, so an untagged glibc build would be picked on
@@ -59,7 +61,27 @@ cross() { # cross CC STRIP DIR TAG
 cross musl-gcc strip linux-x64 musl
 CFLAGS="$CFLAGS -include scripts/glibc-compat.h" cross aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64 glibc
 
+# The launcher (src/native/launcher.c) is a program, not an addon: linked
+# statically, one binary serves glibc and musl images alike. x64 links musl
+# (42 KB); arm64 links glibc statically, as Debian has no musl for arm64
+# without a foreign architecture: safe for a program that uses no NSS, no
+# locale and no dlopen, only syscalls and string functions (600 KB). Every
+# warning is an error here: nothing unexamined ships.
+launcher() { # launcher CC STRIP DIR
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "prebuild: $1 not found, skipping $3/ts-init-launcher" >&2
+    [ "${PREBUILD_REQUIRE_ALL:-0}" = 1 ] && exit 1
+    return 0
+  fi
+  mkdir -p "prebuilds/$3"
+  "$1" -static -Os -Wall -Wextra -Werror -o "prebuilds/$3/ts-init-launcher" src/native/launcher.c
+  "$2" --strip-all "prebuilds/$3/ts-init-launcher"
+  echo "prebuild: $3 launcher done"
+}
+launcher musl-gcc strip linux-x64
+launcher aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64
+
 # What the binaries were built from: test/package/package.test.ts checks it, so a
 # change to the addon without `npm run prebuilds` fails CI instead of
 # shipping stale binaries (in the repo build/Release hides them from tests).
-sha256sum src/native/addon.c binding.gyp scripts/glibc-compat.h scripts/prebuild.sh > prebuilds/SOURCES.sha256
+sha256sum src/native/addon.c src/native/launcher.c binding.gyp scripts/glibc-compat.h scripts/prebuild.sh > prebuilds/SOURCES.sha256

@@ -505,13 +505,23 @@ static const char *sigusr1_flag(const char *node, const char *setting) {
   return known && has_disable_sigusr1(major, minor) ? "--disable-sigusr1" : "--inspect-port=192.0.2.1:9229";
 }
 
-/* TS_INIT_NODE_FLAGS: words split at spaces, tabs and newlines; no quoting, no globbing, no expansion. */
+/*
+ * TS_INIT_NODE_FLAGS: words split at spaces, tabs and newlines; no quoting,
+ * no globbing, no expansion. Each word must be an option (--name=value for
+ * one with a value): a stray word would become Node's script, and ts-init
+ * would not run at all.
+ */
 static size_t split_flags(char *flags, char **words, size_t max) {
   size_t n = 0;
   if (flags == NULL) return 0;
   for (char *p = flags; *p != '\0';) {
     while (*p == ' ' || *p == '\t' || *p == '\n') *p++ = '\0';
     if (*p == '\0') break;
+    if (*p != '-') {
+      char *end = p + strcspn(p, " \t\n");
+      *end = '\0';
+      die(1, "TS_INIT_NODE_FLAGS: '", p, "' is not a Node option (the value is split at whitespace, with no quoting; give values as --name=value)", NULL);
+    }
     if (n < max) words[n++] = p;
     while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n') p++;
   }
