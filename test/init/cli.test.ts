@@ -23,7 +23,7 @@ t.test('-h and --help print usage on stdout and exit 0', async (t) => {
 t.test('--version and -l', async (t) => {
   const v = await tsInit(['--version']);
   t.equal(v.exitCode, 0);
-  t.match(String(v.stdout), /^ts-init version \d+\.\d+\.\d+\n$/);
+  t.match(String(v.stdout), /^ts-init version \d+\.\d+\.\d+ \((compiled|sh) launcher\)\n$/, 'and which launcher runs (docs/launcher.md)');
   const l = await tsInit(['-l']);
   t.equal(l.exitCode, 0);
   t.match(String(l.stdout), /MIT License/);
