@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ROOT, run, TS_INIT_COMPILED, TS_INIT_SH } from '../helpers/harness.js';
+import { asPid1, fixture, ROOT, run, TS_INIT_COMPILED, TS_INIT_SH } from '../helpers/harness.js';
 
 const LAUNCHERS: [string, string][] = [['compiled', TS_INIT_COMPILED], ['sh', TS_INIT_SH]];
 
@@ -102,5 +102,15 @@ t.test('the old fault hook is gone: __TS_INIT_FAULT from outside does nothing', 
     const r = await run(init, ['--', 'sh', '-c', 'sleep 0.5; exit 4'], { env: { __TS_INIT_FAULT: 'throw-after-spawn' } });
     t.equal(r.exitCode, 4, `${kind}: the program ran to its end`);
     t.equal(String(r.stderr), '', `${kind}: no injected fault`);
+  }
+});
+
+t.test('as PID 1, a SIGTERM while Node is still loading ts-init\'s code is not lost', async (t) => {
+  // The entry file (dist/ts-init.cjs) gives SIGTERM a handler before the bundle is read; the
+  // fixture sends the signal right then. Without a handler the kernel would drop it and the
+  // program would run its 30 s.
+  for (const [kind, init] of LAUNCHERS) {
+    const r = await asPid1(init, ['--', 'sleep', '30'], { env: { TS_INIT_NODE_FLAGS: `--require=${fixture('term-before-bundle.cjs')}` }, timeout: 25_000 });
+    t.equal(r.exitCode, 143, `${kind}: forwarded to the program once it ran (${String(r.stderr)})`);
   }
 });
