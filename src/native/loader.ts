@@ -118,7 +118,7 @@ export function loadNative(packageRoot: string): Native {
     throw new AddonMissingError(
       `no usable native addon for ${process.platform}-${process.arch} ${libcName()} (Node ${process.version}) in ${packageRoot} ` +
         `(prebuilt: ${shippedPrebuilds(packageRoot)}; ${reason}). ` +
-        'Install ts-init where a C compiler and python3 are available so that it builds from source (npm rebuild ts-init), ' +
+        'Install ts-init-pid1 where a C compiler and python3 are available so that it builds from source (npm rebuild ts-init-pid1), ' +
         'or use a linux-x64 (glibc or musl) or linux-arm64 (glibc) image.',
     );
   }

@@ -120,7 +120,7 @@ if ! p build --network=none --pull=never --build-arg "BASE=$BASE" -f "$ROOT/Dock
 fi
 echo "# podman build (npm install -g of the tarball, no compiler in the image): $(since "$t0") s"
 # The install must not have compiled anything: the image has no compiler.
-image_files=$(run --rm --entrypoint sh "$IMAGE" -c 'ls /usr/lib/node_modules/ts-init/; ls /usr/lib/node_modules/ts-init/build 2>/dev/null; command -v cc gcc make python3 || true' 2>&1)
+image_files=$(run --rm --entrypoint sh "$IMAGE" -c 'ls /usr/lib/node_modules/ts-init-pid1/; ls /usr/lib/node_modules/ts-init-pid1/build 2>/dev/null; command -v cc gcc make python3 || true' 2>&1)
 if grep -qx prebuilds <<<"$image_files" && ! grep -qE 'Release|/cc$|/gcc$|/make$|python3' <<<"$image_files"; then
   ok "installed from the tarball with no compiler in the image; no build/ (the prebuild is used)"
 else

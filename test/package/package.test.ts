@@ -104,14 +104,14 @@ t.test('npm pack, install with no compiler or python reachable, and with --ignor
   // still runs them; if a later npm skips them, the --ignore-scripts case
   // below is what users get.
   t.match(String(installed.stdout), /> node-gyp-build/, 'the install script (node-gyp-build) ran');
-  const pkg = join(app, 'node_modules/ts-init');
+  const pkg = join(app, 'node_modules/ts-init-pid1');
   t.notOk(existsSync(join(pkg, 'build')), 'nothing was compiled (no build/ in the installed package)');
   const r = await run(join(app, 'node_modules/.bin/ts-init'), ['--', 'sh', '-c', 'exit 7'], { env: bare, extendEnv: false });
   t.equal(r.exitCode, 7, `the installed ts-init runs on the prebuild: ${String(r.stderr)}`);
 
   // Control: the same install script, when no prebuild fits (LIBC is the
   // variable node-gyp-build reads), falls back to compiling, and fails here.
-  const rebuild = await run('npm', ['rebuild', 'ts-init', '--foreground-scripts'], {
+  const rebuild = await run('npm', ['rebuild', 'ts-init-pid1', '--foreground-scripts'], {
     cwd: app,
     env: { ...bare, ...network, HOME: process.env['HOME'] ?? '/root', LIBC: 'uclibc' },
     extendEnv: false,
