@@ -55,7 +55,7 @@ t.test('rewrites, log format, --fix-user companions', async (t) => {
   t.equal(config(parseArgs(args('x'), { TS_INIT_LOG_FORMAT: 'json' })).logFormat, 'json');
   t.match(parseArgs(args('--home', '/h', 'x'), {}), { kind: 'error', message: /--home only applies with --fix-user/ });
   const u = config(parseArgs(args('--fix-user', '--user-name', 'web', '--home=/h', 'x'), {}));
-  t.same([u.fixUser, u.userName, u.home], [true, 'web', '/h']);
+  t.same([u.fixUser, u.userName, u.home?.toString()], [true, 'web', '/h']);
   t.equal(config(parseArgs(args('x'), { TS_INIT_FIX_USER: 'yes' })).fixUser, true);
   t.equal(config(parseArgs(args('x'), { TS_INIT_FIX_USER: '0' })).fixUser, false);
   t.match(parseArgs(args('x'), { TS_INIT_FIX_USER: 'maybe' }), { kind: 'error', message: /invalid TS_INIT_FIX_USER/ });

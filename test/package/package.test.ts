@@ -171,8 +171,8 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     t.equal(version.exitCode, 0, String(version.stderr));
     t.equal(String(version.stdout), `ts-init-probe version ${manifest.version}\n`, "ts-init-probe reads its own package's version");
 
-    // JSON lines come from pino (a text line could be the fallback that
-    // writes without it): the bundled pino loads from the installed package.
+    // Logging works (that the lines come from the bundled pino, not from the
+    // fallback that writes without it, is the next test's).
     const json = await run(bin('ts-init'), ['--log-format', 'json', '-v', '--', 'true'], { env: bare, extendEnv: false });
     t.equal(json.exitCode, 0, String(json.stderr));
     const lines = String(json.stderr).split('\n').filter(Boolean);
@@ -180,20 +180,27 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     t.ok(lines.every((l) => (JSON.parse(l) as { level?: number }).level === 30), 'every line is pino JSON at level info');
   });
 
-  t.test('pino is loaded only when a line is logged', async (t) => {
-    // A copy of the installed package whose pino bundle leaves a mark when it is loaded.
+  t.test('the bundled pino logs, and is loaded only when a line is logged', async (t) => {
+    // A copy of the installed package whose pino bundle leaves a mark each
+    // time it is loaded, and another once the real pino has made a logger.
     const copy = join(dir, 'marked');
     cpSync(globalPkg, copy, { recursive: true });
-    const mark = join(dir, 'pino-loaded');
+    const loaded = join(dir, 'pino-loaded');
+    const made = join(dir, 'pino-made-a-logger');
     writeFileSync(join(copy, 'dist/pino-real.cjs'), readFileSync(join(copy, 'dist/pino.cjs')));
-    writeFileSync(join(copy, 'dist/pino.cjs'), `require('node:fs').writeFileSync(${JSON.stringify(mark)}, '');\nmodule.exports = require('./pino-real.cjs');\n`);
+    writeFileSync(
+      join(copy, 'dist/pino.cjs'),
+      `const fs = require('node:fs');\nfs.writeFileSync(${JSON.stringify(loaded)}, '');\nconst real = require('./pino-real.cjs');\n` +
+        `module.exports = (...args) => { const logger = real(...args); fs.writeFileSync(${JSON.stringify(made)}, ''); return logger; };\n`,
+    );
     const silent = await run(join(copy, 'bin/ts-init'), ['--', 'true'], { env: bare, extendEnv: false });
     t.equal(silent.exitCode, 0, String(silent.stderr));
-    t.notOk(existsSync(mark), 'ts-init -- true: pino never loaded');
+    t.notOk(existsSync(loaded), 'ts-init -- true: pino never loaded');
     const verbose = await run(join(copy, 'bin/ts-init'), ['--log-format', 'json', '-v', '--', 'true'], { env: bare, extendEnv: false });
     t.equal(verbose.exitCode, 0, String(verbose.stderr));
-    t.ok(existsSync(mark), 'control: ts-init -v -- true loads it, through the same file');
-    t.match(String(verbose.stderr), /^\{"level":30/, 'and logs through it');
+    t.ok(existsSync(loaded), 'control: ts-init -v -- true loads it, through the same file');
+    t.ok(existsSync(made), 'and the bundled pino made the logger (no fallback)');
+    t.match(String(verbose.stderr), /^\{"level":30,.*"msg":"Spawned child process 'true'/m, 'whose lines are on stderr');
   });
 
   t.test("the installed probe checks a program with the installed package's ts-init", async (t) => {
