@@ -258,6 +258,20 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     t.equal(r.exitCode, 4, `ts-init runs on the addon built from source: ${String(r.stderr)}`);
   });
 
+  t.test('a local build that does not load: the prebuild is used, and the reason is named when nothing fits', async (t) => {
+    const copy = join(dir, 'broken-build');
+    cpSync(globalPkg, copy, { recursive: true });
+    mkdirSync(join(copy, 'build/Release'), { recursive: true });
+    writeFileSync(join(copy, 'build/Release/ts_init.node'), 'not an ELF file\n');
+    const fallback = await run(join(copy, 'bin/ts-init'), ['--', 'sh', '-c', 'exit 5'], { env: bare, extendEnv: false });
+    t.equal(fallback.exitCode, 5, `the prebuild runs the program: ${String(fallback.stderr)}`);
+    const none = await run(join(copy, 'bin/ts-init'), ['--', 'true'], { env: { ...bare, LIBC: 'uclibc' }, extendEnv: false });
+    const stderr = String(none.stderr);
+    t.equal(none.exitCode, 1, 'nothing fits: exit 1');
+    t.match(stderr, /build\/Release\/ts_init\.node: .*(invalid ELF header|file too short)/, "names the local build and dlopen's reason");
+    t.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`);
+  });
+
   t.test('no addon fits at run time: one line, no stack trace', async (t) => {
     const none = await run(join(quiet, 'node_modules/.bin/ts-init'), ['--', 'true'], { env: { ...bare, LIBC: 'uclibc' }, extendEnv: false });
     const stderr = String(none.stderr);
