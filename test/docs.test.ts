@@ -225,7 +225,8 @@ t.test("the README's set-up commands are the project's: npm run example, npm tes
 // app's package.json), so an install line naming it installs that instead.
 // Names known to be someone else's (CONTRIBUTING.md, "The package name"):
 const TAKEN_NAMES = ['ts-init'];
-const NPM_INSTALL = /\bnpm\s+(?:install|i|add|isntall|in|ins|inst|insta|instal)\b/;
+// Not `npm install-scripts` (npm 11's approval command), which installs nothing.
+const NPM_INSTALL = /\bnpm\s+(?:install|i|add|isntall|in|ins|inst|insta|instal)(?![\w-])/;
 // npm options that take a separate value (`--prefix DIR`): that word is no package.
 const NPM_VALUE_OPTIONS = new Set(['--prefix', '--cache', '--registry', '--location', '--omit', '--include', '--tag', '--userconfig', '--globalconfig', '--loglevel', '-C', '--workspace', '-w']);
 
@@ -269,6 +270,7 @@ t.test('the install-line checker itself tells our package from others', async (t
   t.same(installProblems('Run `npm i -D ts-init-pid1@^1.0` or `npm install --prefix /opt ts-init-pid1`.', 'ts-init-pid1'), []);
   t.same(installProblems('`npm install` compiles nothing, and `npm install --ignore-scripts` works.', 'ts-init-pid1'), []);
   t.same(installProblems('```sh\nnpm ci && npm install -g \\\n  ts-init-pid1 && npm run example\n```\n', 'ts-init-pid1'), []);
+  t.same(installProblems('`npm install-scripts approve ts-init-pid1` and `npm install -g --allow-scripts=ts-init-pid1 ts-init-pid1`', 'ts-init-pid1'), [], 'install-scripts is not an install; --allow-scripts= is an option');
   t.same(installProblems('```dockerfile\nRUN npm install -g ts-init\n```\n', 'ts-init-pid1'), ['`RUN npm install -g ts-init` installs ts-init, not ts-init-pid1']);
   t.same(installProblems('`npm i -g ts-init@0.1.0`', 'ts-init-pid1'), ['`npm i -g ts-init@0.1.0` installs ts-init@0.1.0, not ts-init-pid1']);
   t.same(installProblems('```sh\nnpm install --cache /tmp/c ts-init-pid1 execa\n```\n', 'ts-init-pid1'), ['`npm install --cache /tmp/c ts-init-pid1 execa` installs execa, not ts-init-pid1']);
