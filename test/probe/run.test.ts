@@ -152,13 +152,13 @@ t.test('--uid runs PROGRAM as a numeric user with no passwd entry; ts-init --fix
   t.ok(user, 'the user check ran');
   t.equal(user?.verdict, 'pass', user?.summary ?? '');
   t.same(user?.actual, { uid: 54321, gid: 0 }, 'group 0 by default, as OpenShift');
-  t.not(user?.idUn.exitCode, 0, '`id -un` finds no name');
-  t.match(user?.idUn.output ?? '', /54321/);
-  t.equal(user?.getent.exitCode, 2, '`getent passwd` has no entry');
+  t.not(user?.idUn?.exitCode, 0, '`id -un` finds no name');
+  t.match(user?.idUn?.output ?? '', /54321/);
+  t.equal(user?.getent?.exitCode, 2, '`getent passwd` has no entry');
   t.match(withInit?.argv ?? [], ['setpriv', /--reuid=54321/, /--regid=0/, '--clear-groups', '--', TS_INIT, '--fix-user', '--', 'sleep'], 'the init runs as that user, with --fix-user');
   t.same(withInit?.user?.actual, { uid: 54321, gid: 0 }, 'PROGRAM itself (the init\'s child) runs as that user');
-  t.equal(withInit?.user?.idUn.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn.output ?? ''}`);
-  t.match(withInit?.user?.getent.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
+  t.equal(withInit?.user?.idUn?.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn?.output ?? ''}`);
+  t.match(withInit?.user?.getent?.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
   t.match(report.advice.join('\n'), /no passwd entry .*behind ts-init --fix-user/);
   t.equal(reaping(withInit).verdict, 'pass', 'ts-init reaps as a non-root PID 1 too');
 });
@@ -198,4 +198,18 @@ t.test('options out of range through the API are rejected before anything runs',
   await t.rejects(probe({ command: ['sleep', '1'], orphans: 0 }), RangeError);
   await t.rejects(probe({ command: ['sleep', '1'], stopTimeoutMs: -1 }), { message: /stopTimeoutMs must be/ });
   await t.rejects(probe({ command: ['sleep', '1'], gid: 5 }), { message: /gid needs uid/ });
+});
+
+// Issue 12, defect 10: under load the probe looked at PROGRAM during its
+// execve(), when /proc shows no argv and no environment yet, took that for
+// PROGRAM and ran the lookups in an empty environment (no nss_wrapper):
+// "id: cannot find name for user ID 54321". The fixture holds that state
+// from its start-up until 4 s, so the probe, looking after a 2 s settle,
+// meets it every time.
+t.test('--uid --with-init: PROGRAM caught in the middle of its exec is waited for, not taken as it is', async (t) => {
+  const report = await probe({ ...FAST, settleMs: 2000, uid: 54321, withInit: true, command: [PYTHON, fixture('probe-mid-exec.py'), '4', 'sleep', '100'] });
+  const withInit = report.runs[1];
+  t.equal(withInit?.user?.idUn?.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn?.output ?? ''}`);
+  t.match(withInit?.user?.getent?.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
+  t.same(withInit?.pid1?.children, ['sleep'], 'PROGRAM is the program it became');
 });
