@@ -2,6 +2,7 @@
 // the failing check passes. The same for host and image mode; only the
 // ENTRYPOINT line differs (for an image it keeps the image's own entrypoint).
 import { basename } from 'node:path';
+import { NO_SHELL } from './checks/reaping.js';
 import type { ResolvedOptions } from './options.js';
 import type { ExitResult, ProbeRun, ReapingResult, StopResult } from './types.js';
 
@@ -49,10 +50,23 @@ function stoppedWith(ctx: AdviceContext, compared: Compared): string {
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
+/** What an image lacks for ts-init, as the reaping check found out (it looked for sh and node). */
+function imageLacks(run: ProbeRun, ctx: AdviceContext): string[] {
+  if (ctx.engine === undefined) return [];
+  const r = run.reaping;
+  if (isReaping(r) && r.madeWith === 'node') {
+    return ['This image has no /bin/sh, which ts-init needs as it ships now: its launcher (bin/ts-init) is a /bin/sh script that starts node.'];
+  }
+  if (!isReaping(r) && r.summary === NO_SHELL) {
+    return [`This image has neither /bin/sh nor node, which ts-init needs: add them, or use a static init (tini-static as ENTRYPOINT, or ${ctx.engine} run --init).`];
+  }
+  return [];
+}
+
 function reapingAdvice(run: ProbeRun, ctx: AdviceContext, compared: Compared | undefined): string[] {
   const r = run.reaping;
   if (!isReaping(r)) {
-    if (r.verdict === 'skip' && /no shell/.test(r.summary)) {
+    if (r.summary === NO_SHELL) {
       return ['The image has neither sh nor node, so the probe could not leave orphans in it: reaping was not checked. An image that never starts other processes makes no zombies; one that does needs an init as PID 1.'];
     }
     return [];
@@ -134,9 +148,15 @@ function userAdvice(run: ProbeRun, compared: Compared | undefined): string[] {
 function startAdvice(run: ProbeRun): string[] {
   if (run.start.verdict !== 'fail') return [];
   const early = run.start.earlyExit;
+  if (early !== undefined && (early.code === 126 || early.code === 127)) {
+    return [`PID 1 could not be executed (${early.code === 127 ? 'not found' : 'not executable'}, exit ${early.code}): check the command, its PATH and its mode (ENTRYPOINT and CMD in an image).`];
+  }
+  if (early !== undefined && early.code === 0) {
+    return ['PID 1 exited 0 before it could be checked: an entrypoint must keep running, the container lives as long as PID 1. If it forks into the background (daemonizes), run it in the foreground (nginx -g "daemon off;", apachectl -DFOREGROUND, …).'];
+  }
   if (early !== undefined) {
-    const daemon = early.code === 0 ? ' It exited 0: if it forks into the background (daemonizes), run it in the foreground (nginx -g "daemon off;", apachectl -DFOREGROUND, …): the container lives as long as PID 1.' : '';
-    return [`PID 1 ended before it could be checked: an entrypoint must keep running (its last output lines are shown above).${daemon}`];
+    const how = early.signal !== undefined ? `was killed by ${early.signal}` : `exited ${String(early.code)}`;
+    return [`PID 1 ${how} before it could be checked: its output, shown above, says why.`];
   }
   return [`PROGRAM never became ready: check --ready-url/--ready-port, or raise --ready-timeout.`];
 }
@@ -156,6 +176,7 @@ export function adviceFor(runs: readonly ProbeRun[], o: ResolvedOptions, ctx: Ad
     out.push(...reapingAdvice(run, ctx, with_));
     out.push(...stopAdvice(run, o, ctx, with_));
     out.push(...exitAdvice(run));
+    if (run.label === 'as-is') out.push(...imageLacks(run, ctx));
   }
   const unique = [...new Set(out)];
   return unique.length > 0 ? unique : ['Nothing to fix: PID 1 reaps orphans, stops on SIGTERM and exits cleanly.'];

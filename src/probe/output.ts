@@ -43,20 +43,15 @@ export function headTail(text: string): string {
 const REASON = /\b(?:error|invalid|unknown|unrecognized|not found|no such|cannot|can't|could not|failed|denied|refused|not permitted|fatal|panic|exception|missing|illegal|bad|usage)\b/i;
 
 /**
- * The lines to show for a program that ended too early: the first two lines
- * that say what went wrong (wherever they are), then the last `last` lines,
+ * The lines to show for a program that ended too early: the first line that
+ * says what went wrong (wherever it is), then the last `last` lines,
  * in their order, with ELIDED where lines were skipped.
  */
 export function excerpt(output: { readonly stdout: string; readonly stderr: string }, last = 5): string[] {
   const lines = [output.stdout, output.stderr].flatMap((s) => s.split('\n')).filter((l) => l.trim() !== '');
   const keep = new Set<number>();
-  let reasons = 0;
-  lines.forEach((line, i) => {
-    if (reasons < 2 && line !== ELIDED && REASON.test(line)) {
-      keep.add(i);
-      reasons++;
-    }
-  });
+  const reason = lines.findIndex((line) => line !== ELIDED && REASON.test(line));
+  if (reason >= 0) keep.add(reason);
   for (let i = Math.max(0, lines.length - last); i < lines.length; i++) keep.add(i);
   const out: string[] = [];
   let previous = -1;

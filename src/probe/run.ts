@@ -19,6 +19,7 @@ import { asUser, checkExecutable, namespaceMode, ProbeEnvironmentError, startInN
 import { DEFAULTS, optionsProblem, type ProbeOptions, type ResolvedOptions } from './options.js';
 import { PACKAGE_ROOT } from './package.js';
 import { waitUntilUp } from './ready.js';
+import { isInitCommand } from './inits.js';
 import type { Proc, RunPlan, Target } from './target.js';
 import type { Check, Pid1Info, ProbeReport, ProbeRun, ProbeTarget, StartResult, Timings, Verdict } from './types.js';
 
@@ -60,16 +61,22 @@ function programChildren(children: readonly Proc[], pid1Argv: readonly string[])
 const INIT_CHILD_WAIT_MS = 10_000;
 
 /**
- * PROGRAM itself, as numbered inside: with an init in front, PID 1's first
- * program child once it exists; otherwise PID 1, or its only program child
- * when it has one (an entrypoint that is an init or a shell without exec).
+ * PROGRAM itself, as numbered inside: with an init in front (ours, or one
+ * the command or image starts with, or one PID 1 turns out to be), PID 1's
+ * first program child once it exists; otherwise PID 1, or its only program
+ * child when it has one (a shell without exec).
  */
 async function programPid(target: Target, initInFront: boolean): Promise<number | undefined> {
-  const until = performance.now() + (initInFront ? INIT_CHILD_WAIT_MS : 0);
+  const first = await target.view.pid1();
+  const waits = initInFront || isInitCommand([first.comm ?? '', first.exe ?? '', ...first.argv]);
+  const until = performance.now() + (waits ? INIT_CHILD_WAIT_MS : 0);
   for (;;) {
+    // PID 1's argv read again each time: an init's launcher execs node.
     const children = programChildren(await target.view.children(), (await target.view.pid1()).argv);
-    if (!initInFront) return children.length === 1 ? children[0]?.pid : 1;
-    if (children[0] !== undefined || (await target.ended()) || performance.now() > until) return children[0]?.pid;
+    if (!waits) return children.length === 1 ? children[0]?.pid : 1;
+    if (children[0] !== undefined) return children[0].pid;
+    // An init that never started anything: PROGRAM was the init's, and it is gone.
+    if ((await target.ended()) || performance.now() > until) return initInFront ? undefined : 1;
     await sleep(10);
   }
 }
@@ -181,7 +188,7 @@ async function namespaceBackend(o: ResolvedOptions): Promise<Backend> {
     initInFront,
     start: () => startInNamespace(mode, argv, env),
   });
-  const plans = [plan('as-is', 'as PID 1', [...user, ...o.command], false)];
+  const plans = [plan('as-is', 'as PID 1', [...user, ...o.command], isInitCommand(o.command))];
   if (o.withInit) plans.push(plan('with-init', 'behind ts-init', [...user, ...o.initCommand, ...o.command], true));
   return { plans, entrypoint: 'ENTRYPOINT ["ts-init", "--"]', target: () => ({ kind: 'namespace', mode }) };
 }
@@ -189,25 +196,13 @@ async function namespaceBackend(o: ResolvedOptions): Promise<Backend> {
 async function imageBackend(o: ResolvedOptions, image: string): Promise<Backend> {
   const engine = await chooseEngine(o.engine);
   const config = await inspectImage(engine, image);
-  const run = {
-    engine,
-    image,
-    config,
-    command: o.command,
-    engineArgs: o.engineArgs,
-    env: o.env,
-    uid: o.uid,
-    gid: o.gid,
-    readyPort: o.readyPort,
-    readyUrl: o.readyUrl,
-    withInit: o.withInit,
-    node: undefined,
-  };
   const node = o.withInit ? await nodeInImage(engine, image, o.engineArgs) : undefined;
+  const { command, engineArgs, env, uid, gid, readyPort, readyUrl, withInit } = o;
+  const run = { engine, image, config, command, engineArgs, env, uid, gid, readyPort, readyUrl, withInit, node };
   return {
-    plans: imagePlans({ ...run, node }),
+    plans: imagePlans(run),
     entrypoint: entrypointWithTsInit(config),
-    target: (observedThrough) => ({ kind: 'image', image, engine: engine.name, observedThrough: observedThrough ?? 'host-proc' }),
+    target: (observedThrough) => ({ kind: 'image', image, engine: engine.name, observedThrough }),
   };
 }
 

@@ -82,8 +82,8 @@ export interface StopOutcome {
 
 export interface Target {
   readonly view: ProcessView;
-  /** host-proc: PID 1 is in this machine's /proc; exec: it is read through `exec` (a remote engine). */
-  readonly observedThrough: 'host-proc' | 'exec';
+  /** host-proc: PID 1 is in this machine's /proc; exec: it is read through `exec` (a remote engine); undefined: PID 1 was gone before it could be told. */
+  readonly observedThrough: 'host-proc' | 'exec' | undefined;
   /** Whether PID 1 has ended. */
   ended(): Promise<boolean>;
   /** Where, from this machine, a server listening on `port` inside is reached. */

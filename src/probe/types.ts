@@ -134,8 +134,11 @@ export type ProbeTarget =
       readonly kind: 'image';
       readonly image: string;
       readonly engine: 'docker' | 'podman';
-      /** host-proc: zombies counted in this machine's /proc (local engine); exec: through `exec` into the container. */
-      readonly observedThrough: 'host-proc' | 'exec';
+      /**
+       * host-proc: zombies counted in this machine's /proc (local engine); exec: through `exec` into the container;
+       * undefined when no container lived long enough to tell.
+       */
+      readonly observedThrough: 'host-proc' | 'exec' | undefined;
     };
 
 export interface ProbeReport {

@@ -274,8 +274,17 @@ t.test('the docker path: a CLI whose daemon does not answer is passed over for p
   t.match(down.target, { engine: 'podman' });
   t.same(dockerCalls(log), [['version', '--format', '{{.Server.Version}}']], 'docker was only asked whether it answers');
 
-  const remote = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_REMOTE: '1' }, () => probe({ ...FAST, engine: 'docker', image: images.server, command: [] }));
+  // A remote engine, as GitLab's docker:dind: the port is published on all of
+  // the engine's addresses and reached at DOCKER_HOST's host (here the fake
+  // docker's podman runs on this machine, so 127.0.0.1 reaches it).
+  const remoteLog = join(work, 'docker-calls-remote');
+  writeFileSync(remoteLog, '');
+  const remote = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_REMOTE: '1', FAKE_DOCKER_LOG: remoteLog, DOCKER_HOST: 'tcp://127.0.0.1:2375' }, () =>
+    probe({ ...FAST, engine: 'docker', image: images.server, readyPort: 8080, command: [] }),
+  );
   t.match(remote.target, { engine: 'docker', observedThrough: 'exec' }, 'State.Pid is not in this /proc: /proc is read inside');
+  t.ok(dockerCalls(remoteLog).some((c) => c[0] === 'run' && c.includes('--publish') && c[c.indexOf('--publish') + 1] === '0.0.0.0::8080'), 'published on the engine\'s every address');
+  t.equal(remote.runs[0]?.start.summary.startsWith('accepting connections'), true, remote.runs[0]?.start.summary ?? '');
   const r = reaping(remote.runs[0]);
   t.equal(r.verdict, 'fail', r.summary);
   t.equal(r.zombiesLeft, FAST.orphans, 'the zombies counted through exec');

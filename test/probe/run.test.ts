@@ -213,3 +213,12 @@ t.test('--uid --with-init: PROGRAM caught in the middle of its exec is waited fo
   t.match(withInit?.user?.getent?.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
   t.same(withInit?.pid1?.children, ['sleep'], 'PROGRAM is the program it became');
 });
+
+t.test('--uid: an entrypoint that is itself an init (ts-init --fix-user): the lookups run in its child\'s environment', async (t) => {
+  // No settle time: the checks start while ts-init is still starting; its child is waited for.
+  const report = await probe({ ...FAST, settleMs: 0, uid: 54321, command: [TS_INIT, '--fix-user', '--', 'sleep', '100'] });
+  const user = report.runs[0]?.user;
+  t.equal(user?.idUn?.exitCode, 0, `\`id -un\` answers: ${user?.idUn?.output ?? ''}`);
+  t.equal(user?.home?.writable, true, 'HOME is the writable one ts-init made');
+  t.equal(report.runs[0]?.pid1?.children.includes('sleep'), true);
+});

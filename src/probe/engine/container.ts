@@ -13,6 +13,7 @@ import { ProbeEnvironmentError } from '../namespace.js';
 import { headTail } from '../output.js';
 import { PACKAGE_ROOT } from '../package.js';
 import type { Address, Ending, ExecOptions, ExecResult, ProcessView, RunPlan, StopOutcome, Target } from '../target.js';
+import { isInitCommand } from '../inits.js';
 import { ExecView } from '../view/exec.js';
 import { HostView, isNamespaceInit, startTimeOf } from '../view/host.js';
 import { firstLine, type Engine } from './engine.js';
@@ -58,13 +59,15 @@ class ContainerTarget implements Target {
     private readonly hostPid1: number | undefined,
     private readonly undo: () => Promise<void>,
     private readonly failure: StartFailure | undefined,
+    /** Whether inspect reported a PID 1 at all (0 once the container has exited). */
+    private readonly pidSeen: boolean,
   ) {
     this.view = hostPid1 !== undefined ? new HostView(hostPid1) : new ExecView((argv) => this.exec(argv));
     this.started = hostPid1 !== undefined ? startTimeOf(hostPid1) : undefined;
   }
 
-  get observedThrough(): 'host-proc' | 'exec' {
-    return this.hostPid1 !== undefined ? 'host-proc' : 'exec';
+  get observedThrough(): 'host-proc' | 'exec' | undefined {
+    return this.hostPid1 !== undefined ? 'host-proc' : this.pidSeen ? 'exec' : undefined;
   }
 
   async ended(): Promise<boolean> {
@@ -78,9 +81,9 @@ class ContainerTarget implements Target {
 
   async hostAddress(port: number): Promise<Address | undefined> {
     const r = await this.engine.cli(['port', this.name, `${port}/tcp`], 30_000);
-    // "127.0.0.1:49153" (one line per address; docker may add "[::]:49153").
-    const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/m.exec(r.stdout);
-    return m === null ? undefined : { host: m[1] ?? '127.0.0.1', port: Number(m[2]), proxied: true };
+    // "127.0.0.1:49153" (one line per address; docker may add "[::]:49153"), on the engine's machine.
+    const m = /^\d+\.\d+\.\d+\.\d+:(\d+)$/m.exec(r.stdout);
+    return m === null ? undefined : { host: this.engine.publishHost.connect, port: Number(m[1]), proxied: true };
   }
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -146,12 +149,12 @@ async function startContainer(engine: Engine, runArgs: readonly string[]): Promi
   const r = await engine.cli(['run', '--detach', '--name', name, ...labelArgs(), ...runArgs], 30 * 60_000);
   if (r.exitCode !== 0) {
     // Created but not started (its entrypoint cannot be executed): PROGRAM's failure, not the probe's.
-    if ((await inspectState(engine, name)) !== undefined) return new ContainerTarget(engine, name, undefined, undo, { message: firstLine(r.stderr), code: r.exitCode ?? 125 });
+    if ((await inspectState(engine, name)) !== undefined) return new ContainerTarget(engine, name, undefined, undo, { message: firstLine(r.stderr), code: r.exitCode ?? 125 }, false);
     await undo();
     throw new ProbeEnvironmentError(`${engine.name} run failed: ${firstLine(r.stderr) || `exit ${String(r.exitCode)}`}`);
   }
   const pid = (await inspectState(engine, name))?.Pid ?? 0;
-  return new ContainerTarget(engine, name, isNamespaceInit(pid) ? pid : undefined, undo, undefined);
+  return new ContainerTarget(engine, name, isNamespaceInit(pid) ? pid : undefined, undo, undefined, pid > 0);
 }
 
 export interface ImageRunOptions {
@@ -185,7 +188,7 @@ export function commonRunArgs(o: ImageRunOptions): string[] {
   return [
     ...(o.uid !== undefined ? o.engine.userArgs(o.uid, o.gid ?? 0) : []),
     ...Object.entries(o.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-    ...(port !== undefined ? ['--publish', `127.0.0.1::${port}`] : []),
+    ...(port !== undefined ? ['--publish', `${o.engine.publishHost.bind}::${port}`] : []),
     ...o.engineArgs,
   ];
 }
@@ -229,12 +232,13 @@ export function imagePlans(o: ImageRunOptions): RunPlan[] {
     ...(unavailable !== undefined ? { unavailable } : {}),
     start: () => startContainer(o.engine, runArgs),
   });
-  const plans = [plan('as-is', 'as PID 1', [...common, o.image, ...args], false)];
+  // What the image runs: ENTRYPOINT, then the CMD given or its own.
+  const program = [...o.config.entrypoint, ...(args.length > 0 ? args : o.config.cmd)];
+  const plans = [plan('as-is', 'as PID 1', [...common, o.image, ...args], isInitCommand(program))];
   if (!o.withInit) return plans;
   plans.push(plan('engine-init', `with --init (${o.engine.initName})`, ['--init', ...common, o.image, ...args], true));
   const { args: mounts, bin } = tsInitMounts();
   // --entrypoint drops the image's CMD too, so both are given again after `--`.
-  const program = [...o.config.entrypoint, ...(args.length > 0 ? args : o.config.cmd)];
   const fixUser = o.uid !== undefined ? ['--fix-user'] : [];
   const runArgs = [...mounts, '--entrypoint', bin, ...common, o.image, ...fixUser, '--', ...program];
   let unavailable: string | undefined;

@@ -47,6 +47,17 @@ export class Engine {
     return this.name === 'podman' ? ['rm', '--force', '--time', '0'] : ['rm', '--force'];
   }
 
+  /**
+   * The host a published port is reached on: the engine's own machine when
+   * the CLI talks to it over TCP (DOCKER_HOST=tcp://docker:2375 with GitLab's
+   * docker:dind, CONTAINER_HOST for podman --remote), else this machine.
+   */
+  get publishHost(): { readonly bind: string; readonly connect: string } {
+    const url = process.env[this.name === 'docker' ? 'DOCKER_HOST' : 'CONTAINER_HOST'];
+    const m = url !== undefined ? /^tcp:\/\/\[?([^\]/]+?)\]?(?::\d+)?\/?$/.exec(url) : null;
+    return m?.[1] !== undefined ? { bind: '0.0.0.0', connect: m[1] } : { bind: '127.0.0.1', connect: '127.0.0.1' };
+  }
+
   /** What `run --init` puts in front: Docker ships tini as docker-init, podman catatonit. */
   get initName(): string {
     return this.name === 'podman' ? 'catatonit' : 'tini';
