@@ -166,6 +166,8 @@ interface Backend {
   readonly plans: readonly RunPlan[];
   /** The line the advice gives for putting ts-init in front. */
   readonly entrypoint: string;
+  /** What the reader must know to read the verdicts right (how the engine behaved). */
+  readonly notes: readonly string[];
   target(observedThrough: Target['observedThrough'] | undefined): ProbeTarget;
 }
 
@@ -190,7 +192,7 @@ async function namespaceBackend(o: ResolvedOptions): Promise<Backend> {
   });
   const plans = [plan('as-is', 'as PID 1', [...user, ...o.command], isInitCommand(o.command))];
   if (o.withInit) plans.push(plan('with-init', 'behind ts-init', [...user, ...o.initCommand, ...o.command], true));
-  return { plans, entrypoint: 'ENTRYPOINT ["ts-init", "--"]', target: () => ({ kind: 'namespace', mode }) };
+  return { plans, entrypoint: 'ENTRYPOINT ["ts-init", "--"]', notes: [], target: () => ({ kind: 'namespace', mode }) };
 }
 
 async function imageBackend(o: ResolvedOptions, image: string): Promise<Backend> {
@@ -199,9 +201,13 @@ async function imageBackend(o: ResolvedOptions, image: string): Promise<Backend>
   const node = o.withInit ? await nodeInImage(engine, image, o.engineArgs) : undefined;
   const { command, engineArgs, env, uid, gid, readyPort, readyUrl, withInit } = o;
   const run = { engine, image, config, command, engineArgs, env, uid, gid, readyPort, readyUrl, withInit, node };
+  // podman's Docker-compatible service adds a passwd entry for `run -u`, and the docker CLI has no flag to stop it.
+  const passwd = engine.name === 'docker' && engine.server === 'podman' && o.uid !== undefined;
+  const note = `docker here talks to podman's Docker-compatible service, which gives UID ${String(o.uid)} a passwd entry that Docker would not (the docker CLI cannot turn that off): the user check sees that entry. --engine podman probes with Docker's behaviour.`;
   return {
     plans: imagePlans(run),
     entrypoint: entrypointWithTsInit(config),
+    notes: passwd ? [note] : [],
     target: (observedThrough) => ({ kind: 'image', image, engine: engine.name, observedThrough }),
   };
 }
@@ -233,7 +239,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     target,
     namespace: target.kind === 'namespace' ? target.mode : undefined,
     runs,
-    advice: adviceFor(runs, o, { entrypoint: backend.entrypoint, engine: target.kind === 'image' ? target.engine : undefined }),
+    advice: [...backend.notes, ...adviceFor(runs, o, { entrypoint: backend.entrypoint, engine: target.kind === 'image' ? target.engine : undefined })],
     passed,
     exitCode: passed ? 0 : 1,
   };

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { probeMain } from '../../src/probe/cli.js';
-import { probe, type ExitResult, type ProbeOptions, type ProbeRun, type ReapingResult, type StopResult } from '../../src/index.js';
+import { probe, type ProbeOptions, type ProbeRun } from '../../src/index.js';
+import { exit, reaping, stop } from './helpers/checks.js';
 import { ROOT, run, waitFor } from '../helpers/harness.js';
 import { buildImages, configurePodman, containersOfProbe, type Fixture, PODMAN, podman, removeImages } from './helpers/images.js';
 
@@ -19,22 +20,6 @@ const REQUIRED = process.env.E2E_REQUIRE === '1';
 
 // Short settle, reap and stop timeouts: each known-bad image waits for its SIGKILL.
 const FAST = { engine: 'podman', settleMs: 500, orphans: 4, reapTimeoutMs: 1000, stopTimeoutMs: 1000 } as const;
-
-function reaping(run: ProbeRun | undefined): ReapingResult {
-  const r = run?.reaping;
-  if (r === undefined || !('created' in r)) throw new Error(`reaping check did not run: ${r?.summary ?? 'no run'}`);
-  return r;
-}
-function stop(run: ProbeRun | undefined): StopResult {
-  const s = run?.stop;
-  if (s === undefined || !('killed' in s)) throw new Error(`stop check did not run: ${s?.summary ?? 'no run'}`);
-  return s;
-}
-function exit(run: ProbeRun | undefined): ExitResult {
-  const e = run?.exit;
-  if (e === undefined || !('runtimeCode' in e)) throw new Error(`exit check did not run: ${e?.summary ?? 'no run'}`);
-  return e;
-}
 
 const work = mkdtempSync(join(tmpdir(), 'ts-init-probe-image-test-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -242,11 +227,11 @@ t.test('the docker path (a fake docker that records its arguments): docker first
   const log = join(work, 'docker-calls');
   writeFileSync(log, '');
   const report = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_LOG: log }, () =>
-    probe({ ...FAST, engine: undefined, image: images.server, uid: 10000, env: { APP_MODE: 'test' }, engineArgs: ['--network=none'], withInit: true, command: ['node', '/app/server.js'] }),
+    probe({ ...FAST, engine: undefined, image: images.server, uid: 10000, env: { APP_MODE: 'test' }, engineArgs: ['--network=none'], withInit: true, command: ['node', '/app/server.cjs'] }),
   );
   t.match(report.target, { kind: 'image', engine: 'docker' }, 'docker answers, so it is chosen before podman');
   const calls = dockerCalls(log);
-  t.same(calls[0], ['version', '--format', '{{.Server.Version}}'], 'asked whether docker answers');
+  t.same(calls[0], ['version', '--format', '{{.Server.Version}} {{range .Server.Components}}{{.Name}};{{end}}'], 'asked whether docker answers, and which engine serves it');
   const runs = calls.filter((c) => c[0] === 'run' && c.includes('--detach'));
   t.equal(runs.length, 3, 'as it is, --init, ts-init');
   for (const c of runs) {
@@ -254,7 +239,7 @@ t.test('the docker path (a fake docker that records its arguments): docker first
     t.ok(c.includes('--user') && c[c.indexOf('--user') + 1] === '10000:0', '-u 10000:0');
     t.notOk(c.some((a) => a.startsWith('--passwd')), 'no --passwd flag: docker adds no passwd entry');
     t.ok(c.includes('APP_MODE=test') && c.includes('--network=none'), '--env and --engine-arg reach run');
-    t.same(c.slice(-2), ['node', '/app/server.js'], 'CMD ARGS last');
+    t.same(c.slice(-2), ['node', '/app/server.cjs'], 'CMD ARGS last');
   }
   t.ok(runs[1]?.includes('--init'), "the engine's own --init");
   const names = runs.map((c) => c[3]);
@@ -267,18 +252,22 @@ t.test('the docker path (a fake docker that records its arguments): docker first
   t.same(await containersOfProbe(process.pid), [], 'no container left behind');
 });
 
-t.test('the docker path: a CLI whose daemon does not answer is passed over for podman; a remote engine is read through exec', { skip }, async (t) => {
+t.test('the docker path: a CLI whose daemon does not answer is passed over for podman; podman behind the docker CLI; a remote engine is read through exec', { skip }, async (t) => {
   const log = join(work, 'docker-calls-down');
   writeFileSync(log, '');
   const down = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_LOG: log, FAKE_DOCKER_DOWN: '1' }, () => probe({ ...FAST, engine: undefined, image: images.tsinit, command: [] }));
   t.match(down.target, { engine: 'podman' });
-  t.same(dockerCalls(log), [['version', '--format', '{{.Server.Version}}']], 'docker was only asked whether it answers');
+  t.same(dockerCalls(log).map((c) => c[0]), ['version'], 'docker was only asked whether it answers');
 
   // A remote engine, as GitLab's docker:dind: the port is published on all of
   // the engine's addresses and reached at DOCKER_HOST's host (here the fake
   // docker's podman runs on this machine, so 127.0.0.1 reaches it).
   const remoteLog = join(work, 'docker-calls-remote');
   writeFileSync(remoteLog, '');
+  const compat = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_PODMAN: '1' }, () => probe({ ...FAST, engine: 'docker', image: images.server, uid: 10000, command: [] }));
+  t.match(compat.advice[0] ?? '', /^docker here talks to podman's Docker-compatible service, which gives UID 10000 a passwd entry/, 'docker served by podman: the user check is told');
+  t.equal(compat.runs[0]?.user?.idUn?.output, '10000', "podman's entry for the UID, as the note says");
+
   const remote = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_REMOTE: '1', FAKE_DOCKER_LOG: remoteLog, DOCKER_HOST: 'tcp://127.0.0.1:2375' }, () =>
     probe({ ...FAST, engine: 'docker', image: images.server, readyPort: 8080, command: [] }),
   );

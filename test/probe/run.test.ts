@@ -3,28 +3,13 @@
 // reason it is known to be bad.
 import { createServer } from 'node:net';
 import t from 'tap';
-import { probe, ProbeEnvironmentError, type ProbeRun, type ReapingResult, type StopResult, type ExitResult } from '../../src/index.js';
+import { probe, ProbeEnvironmentError } from '../../src/index.js';
 import { fixture, PYTHON, TS_INIT } from '../helpers/harness.js';
+import { exit, reaping, stop } from './helpers/checks.js';
 
 // Short settle and stop timeouts keep the known-bad cases (each waits for
 // its SIGKILL) to a few seconds.
 const FAST = { settleMs: 300, stopTimeoutMs: 2000, orphans: 6, reapTimeoutMs: 1500 } as const;
-
-function reaping(run: ProbeRun | undefined): ReapingResult {
-  const r = run?.reaping;
-  if (r === undefined || !('created' in r)) throw new Error(`reaping check did not run: ${r?.summary ?? 'no run'}`);
-  return r;
-}
-function stop(run: ProbeRun | undefined): StopResult {
-  const s = run?.stop;
-  if (s === undefined || !('killed' in s)) throw new Error(`stop check did not run: ${s?.summary ?? 'no run'}`);
-  return s;
-}
-function exit(run: ProbeRun | undefined): ExitResult {
-  const e = run?.exit;
-  if (e === undefined || !('runtimeCode' in e)) throw new Error(`exit check did not run: ${e?.summary ?? 'no run'}`);
-  return e;
-}
 
 /** A TCP port nobody listens on right now. */
 function freePort(): Promise<number> {

@@ -26,6 +26,8 @@ export class Engine {
     readonly name: EngineName,
     /** The CLI, resolved on PATH. */
     readonly bin: string,
+    /** Which engine answers the CLI: the docker CLI may talk to podman's Docker-compatible service. */
+    readonly server: EngineName = name,
   ) {}
 
   async cli(args: readonly string[], timeoutMs = 120_000): Promise<EngineResult> {
@@ -60,17 +62,20 @@ export class Engine {
 
   /** What `run --init` puts in front: Docker ships tini as docker-init, podman catatonit. */
   get initName(): string {
-    return this.name === 'podman' ? 'catatonit' : 'tini';
+    return this.server === 'podman' ? 'catatonit' : 'tini';
   }
 }
 
-/** Whether the engine's CLI is installed and its engine answers (docker needs its daemon). */
-async function answers(engine: Engine): Promise<string | undefined> {
-  // docker: the server's version (fails when no daemon answers); podman has no daemon.
-  const format = engine.name === 'docker' ? '{{.Server.Version}}' : '{{.Client.Version}}';
-  const r = await engine.cli(['version', '--format', format], 15_000);
-  if (r.exitCode === 0 && r.stdout.trim() !== '') return undefined;
-  return firstLine(r.stderr) || `exit ${String(r.exitCode)}`;
+/**
+ * Whether the engine answers, and which engine it is: docker's server
+ * version fails when no daemon answers, and its components name podman when
+ * the CLI talks to `podman system service`. podman has no daemon.
+ */
+async function answers(name: EngineName, bin: string): Promise<Engine | string> {
+  const format = name === 'docker' ? '{{.Server.Version}} {{range .Server.Components}}{{.Name}};{{end}}' : '{{.Client.Version}}';
+  const r = await new Engine(name, bin).cli(['version', '--format', format], 15_000);
+  if (r.exitCode !== 0 || r.stdout.trim() === '') return firstLine(r.stderr) || `exit ${String(r.exitCode)}`;
+  return new Engine(name, bin, name === 'docker' && /Podman Engine/.test(r.stdout) ? 'podman' : name);
 }
 
 /** The engine to use: the one asked for, else whichever answers first, docker before podman. */
@@ -82,10 +87,9 @@ export async function chooseEngine(wanted: EngineName | undefined): Promise<Engi
       problems.push(`${name}: not on PATH`);
       continue;
     }
-    const engine = new Engine(name, bin);
-    const problem = await answers(engine);
-    if (problem === undefined) return engine;
-    problems.push(`${name}: ${problem}`);
+    const answer = await answers(name, bin);
+    if (typeof answer !== 'string') return answer;
+    problems.push(`${name}: ${answer}`);
   }
   const what = wanted !== undefined ? `${wanted} does not answer` : 'no container engine answers (tried docker, then podman)';
   throw new ProbeEnvironmentError(`${what}: ${problems.join('; ')}`);

@@ -9,6 +9,9 @@
 #   the real docker CLI and no engine).
 # FAKE_DOCKER_REMOTE=1: inspect reports a PID 1 that is not in this machine's
 #   /proc, as Docker Desktop or a remote DOCKER_HOST do.
+# FAKE_DOCKER_PODMAN=1: the server says it is podman's Docker-compatible
+#   service (as `podman system service` does), and run -u gets podman's
+#   passwd entry, which the docker CLI cannot turn off.
 { for a; do printf '%s\037' "$a"; done; echo; } >> "${FAKE_DOCKER_LOG:-/dev/null}"
 case $1 in
   version)
@@ -16,9 +19,12 @@ case $1 in
       echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2
       exit 1
     fi
-    echo '28.2.2-fake'
+    if [ -n "${FAKE_DOCKER_PODMAN:-}" ]; then echo '4.3.1 Podman Engine;Conmon;OCI Runtime (runc);'; else echo '28.2.2-fake Engine;containerd;runc;docker-init;'; fi
     exit 0 ;;
-  run) shift; exec podman run --passwd=false "$@" ;;
+  run)
+    shift
+    [ -n "${FAKE_DOCKER_PODMAN:-}" ] && exec podman run "$@"
+    exec podman run --passwd=false "$@" ;;
   rm) shift; exec podman rm --time 0 "$@" ;;
   container)
     if [ "$2" = inspect ] && [ -n "${FAKE_DOCKER_REMOTE:-}" ]; then
