@@ -27,7 +27,7 @@ export interface ExecResult {
 export interface ExecOptions {
   /** Run as this user (numeric), as `docker exec -u`; default: the target's user. */
   readonly user?: { readonly uid: number; readonly gid: number };
-  /** The complete environment to run with (for a container: set on top of the image's). */
+  /** PROGRAM's environment to run with (a container sets only the variables user lookups read, on top of its own). */
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
 }

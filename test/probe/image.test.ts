@@ -247,7 +247,10 @@ t.test('the docker path (a fake docker that records its arguments): docker first
     t.ok(calls.some((c) => c[0] === 'stop' && c[1] === '-t' && c[2] === '1' && c[3] === name), `stop -t 1 ${name ?? ''}`);
     t.ok(calls.some((c) => c[0] === 'rm' && c[1] === '--force' && c.includes(name ?? '')), `rm --force ${name ?? ''}`);
   }
-  t.ok(calls.some((c) => c[0] === 'exec' && c.includes('--user') && c.includes('id')), 'the user lookups run through exec -u');
+  const lookups = calls.filter((c) => c[0] === 'exec' && c.includes('--user') && c.includes('id'));
+  t.ok(lookups.length > 0, 'the user lookups run through exec -u');
+  t.ok(lookups.some((c) => c.includes('--env') && c.some((a) => a.startsWith('PATH='))), "in PROGRAM's environment");
+  t.notOk(lookups.some((c) => c.includes('APP_MODE=test')), 'of which only what a lookup reads goes on the command line (no secrets)');
   t.ok(calls.some((c) => c[0] === 'ps' && c.includes('label=ts-init-probe.owner') === false && c.some((a) => a.startsWith('label=ts-init-probe.boot='))), 'leftovers looked for by label');
   t.same(await containersOfProbe(process.pid), [], 'no container left behind');
 });

@@ -38,6 +38,9 @@ async function inspectState(engine: Engine, name: string): Promise<State | undef
   }
 }
 
+/** The variables that decide what a user lookup answers (ts-init --fix-user sets these). */
+const LOOKUP_ENV = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'TMPDIR', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'NSS_WRAPPER_PASSWD', 'NSS_WRAPPER_GROUP']);
+
 // podman's `inspect` may still say "running" for a moment after PID 1 died
 // (conmon records the exit first); the exit code is read once it does not.
 const EXITED_WAIT_MS = 30_000;
@@ -88,7 +91,12 @@ class ContainerTarget implements Target {
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const user = options.user !== undefined ? ['--user', `${options.user.uid}:${options.user.gid}`] : [];
-    const env = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+    // Only what a user lookup reads: the values go on the engine's command
+    // line, which every user of this machine can see, and PROGRAM's
+    // environment may hold secrets. The rest comes from the image and `run`.
+    const env = Object.entries(options.env ?? {})
+      .filter(([k]) => LOOKUP_ENV.has(k))
+      .flatMap(([k, v]) => ['--env', `${k}=${v}`]);
     const r = await this.engine.cli(['exec', ...user, ...env, this.name, ...argv], options.timeoutMs ?? 30_000);
     // docker: 126/127 "OCI runtime exec failed: ... executable file not found in $PATH"; podman: 127, the same words.
     const missing = (r.exitCode === 126 || r.exitCode === 127) && /executable file not found|no such file or directory/i.test(r.stderr);
