@@ -40,7 +40,9 @@ if (skip === false) {
   const t0 = performance.now();
   images = await buildImages();
   t.comment(`fixture images built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  t.teardown(removeImages);
+  t.teardown(async () => {
+    await removeImages();
+  });
 }
 
 /** Probes in this process; afterwards no container of ours may be left, running or not. */
@@ -298,4 +300,8 @@ t.test('image mode: bad input and a missing image are one-line errors, exit 2', 
   const noEngine = await withEnv({ PATH: '/nonexistent' }, () => cli(['--image', images.server]));
   t.equal(noEngine.code, 2);
   t.equal(noEngine.err, 'ts-init-probe: no container engine answers (tried docker, then podman): docker: not on PATH; podman: not on PATH\n');
+});
+
+t.test('every image built here is removed again, intermediate ones included', { skip }, async (t) => {
+  t.same(await removeImages(), [], 'no image with our label is left');
 });

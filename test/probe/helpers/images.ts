@@ -123,7 +123,8 @@ export async function buildImages(): Promise<Record<Fixture | 'base', string>> {
     });
     const tags = { base } as Record<Fixture | 'base', string>;
     for (const name of FIXTURES) {
-      const r = await podman(['build', '--network=none', '--pull=never', '--build-arg', `BASE=${base}`, '-f', join(ctx, `Dockerfile.${name}`), '-t', tag(name), ctx], 600_000);
+      // --layers=false: no intermediate images (a multi-stage build's first stage would stay behind, untagged).
+      const r = await podman(['build', '--layers=false', '--label', `${BUILT_BY}=${process.pid}`, '--network=none', '--pull=never', '--build-arg', `BASE=${base}`, '-f', join(ctx, `Dockerfile.${name}`), '-t', tag(name), ctx], 600_000);
       if (r.exitCode !== 0) throw new Error(`podman build of Dockerfile.${name} failed:\n${r.stdout}\n${r.stderr}`);
       tags[name] = tag(name);
     }
@@ -133,9 +134,14 @@ export async function buildImages(): Promise<Record<Fixture | 'base', string>> {
   }
 }
 
-/** Removes the images this process built (and nothing else). */
-export async function removeImages(): Promise<void> {
+/** The label on every image this process builds. */
+const BUILT_BY = 'ts-init-probe-test';
+
+/** Removes the images this process built (and nothing else); returns the ids of any still there. */
+export async function removeImages(): Promise<string[]> {
   await podman(['rmi', '--force', ...FIXTURES.map(tag), tag('base')], 120_000);
+  const left = await podman(['images', '--all', '--quiet', '--filter', `label=${BUILT_BY}=${process.pid}`], 60_000);
+  return left.stdout.split('\n').filter(Boolean);
 }
 
 /** Names of containers made by the probe running as process `pid` (its names say so), stopped ones included. */
