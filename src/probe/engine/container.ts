@@ -229,9 +229,18 @@ export function entrypointWithTsInit(config: ImageConfig): string {
   return `ENTRYPOINT [${['ts-init', '--', ...config.entrypoint].map((a) => JSON.stringify(a)).join(', ')}]`;
 }
 
+/** Why ts-init cannot run in the image, or undefined when it can. */
+function tsInitUnavailable(node: NodeInImage | undefined, program: readonly string[]): string | undefined {
+  if (node === undefined) return 'whether the image has node was not asked';
+  if ('missing' in node) return node.missing;
+  if (!node.shell) return "the image has no /bin/sh, which ts-init's launcher (bin/ts-init) runs with";
+  if (program.length === 0) return 'the image has neither ENTRYPOINT nor CMD, and no CMD was given';
+  return undefined;
+}
+
 export function imagePlans(o: ImageRunOptions): RunPlan[] {
   const common = commonRunArgs(o);
-  const args = o.command.length > 0 ? o.command : [];
+  const args = o.command;
   const plan = (label: RunPlan['label'], heading: string, runArgs: string[], initInFront: boolean, unavailable?: string): RunPlan => ({
     label,
     heading,
@@ -249,10 +258,6 @@ export function imagePlans(o: ImageRunOptions): RunPlan[] {
   // --entrypoint drops the image's CMD too, so both are given again after `--`.
   const fixUser = o.uid !== undefined ? ['--fix-user'] : [];
   const runArgs = [...mounts, '--entrypoint', bin, ...common, o.image, ...fixUser, '--', ...program];
-  let unavailable: string | undefined;
-  if (o.node === undefined || 'missing' in o.node) unavailable = o.node !== undefined && 'missing' in o.node ? o.node.missing : 'not asked';
-  else if (!o.node.shell) unavailable = 'the image has no /bin/sh, which ts-init\'s launcher (bin/ts-init) runs with';
-  else if (program.length === 0) unavailable = 'the image has neither ENTRYPOINT nor CMD, and no CMD was given';
-  plans.push(plan('with-init', 'behind ts-init', runArgs, true, unavailable));
+  plans.push(plan('with-init', 'behind ts-init', runArgs, true, tsInitUnavailable(o.node, program)));
   return plans;
 }
