@@ -129,6 +129,7 @@ async function runPlan(plan: RunPlan, o: ResolvedOptions): Promise<{ run: ProbeR
     const start: StartResult = readiness.ready
       ? { verdict: 'pass', summary: `${how} after ${(readiness.ms / 1000).toFixed(1)} s`, readiness, earlyExit: undefined }
       : { verdict: 'fail', summary: `running but not ready within ${(o.readyTimeoutMs / 1000).toFixed(1)} s`, readiness, earlyExit: undefined };
+    // Found first, also without --uid: behind an init, PID 1's children are listed once PROGRAM is among them.
     const program = await programPid(target, plan.initInFront);
     const pid1 = await describePid1(target);
     const user = o.uid !== undefined ? await timed('user', async () => checkUser(target, program, o.uid ?? 0, o.gid ?? 0, await target.output())) : undefined;
