@@ -1,6 +1,7 @@
 // The package's programmatic API, as the docs describe it (README.md,
 // docs/probe.md): the entrypoint probe (ts-init-probe's checks: start,
-// reaping, SIGTERM, exit status as PID 1) and the types of its report.
+// reaping, SIGTERM, exit status as PID 1, of a command or an image) and the
+// types of its report.
 export { probe } from './probe/run.js';
 export { ProbeEnvironmentError } from './probe/errors.js';
 export type { ProbeOptions } from './probe/options.js';
@@ -11,9 +12,13 @@ export type {
   ProbeReport,
   ProbeRun,
   Readiness,
+  Lookup,
+  ProbeTarget,
   ReapingResult,
+  RunLabel,
   StartResult,
   StopResult,
+  Timings,
   UserResult,
   Verdict,
 } from './probe/types.js';

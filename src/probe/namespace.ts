@@ -1,14 +1,19 @@
-// Starting a program as PID 1 of a fresh PID namespace with its own /proc,
-// entering that namespace the way `docker exec` does, and reading back the
-// status PID 1 ended with.
+// The host backend: PROGRAM as PID 1 of a fresh PID namespace with its own
+// /proc, entered the way `docker exec` enters a container (nsenter), stopped
+// the way `docker stop` stops one (SIGTERM from outside, SIGKILL after the
+// grace period).
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { which } from '../shared/path.js';
 import { childrenOf, stateOf } from '../shared/proc.js';
+import { whenInterrupted } from './cleanup.js';
 import { ProbeEnvironmentError } from './errors.js';
+import { HeadTail } from './output.js';
+import type { Address, Ending, ExecOptions, ExecResult, StopOutcome, Target } from './target.js';
 import type { NamespaceMode } from './types.js';
+import { HostView } from './view/host.js';
 
 export { ProbeEnvironmentError };
 
@@ -38,147 +43,206 @@ const NAMESPACE_FLAGS: Readonly<Record<NamespaceMode, readonly string[]>> = {
 };
 
 /**
+ * The command that holds a namespace: unshare, whose --kill-child takes PID 1
+ * down when unshare ends, behind `setpriv --pdeathsig KILL`, which makes the
+ * kernel SIGKILL unshare when the probe ends, even by SIGKILL (the OOM
+ * killer, `timeout -s KILL`), where no code of ours runs (issue 12, defect 9).
+ * The death signal survives the exec into unshare (not set-uid). Left open:
+ * the microseconds between the fork and setpriv's prctl, and a probe that
+ * ends in exactly them.
+ */
+function holderArgv(mode: NamespaceMode, argv: readonly string[]): string[] {
+  return ['--pdeathsig', 'KILL', '--', 'unshare', ...NAMESPACE_FLAGS[mode], '--', ...argv];
+}
+
+/** The argv prefix that drops to uid:gid with no supplementary groups. */
+export function asUser(uid: number, gid: number): string[] {
+  return ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'];
+}
+
+/**
  * Which kind of namespace this machine lets us make: a plain PID namespace
  * as root, else one inside an unprivileged user namespace. Tried for real,
  * since capabilities, seccomp and sysctls all have a say.
  */
 export async function namespaceMode(): Promise<NamespaceMode> {
-  for (const tool of ['unshare', 'nsenter']) {
+  for (const tool of ['unshare', 'nsenter', 'setpriv']) {
     if (which(tool) === undefined) throw new ProbeEnvironmentError(`${tool} (util-linux) is not installed`);
   }
   const problems: string[] = [];
   const modes: NamespaceMode[] = process.getuid?.() === 0 ? ['root', 'userns'] : ['userns'];
   for (const mode of modes) {
-    const r = await execa('unshare', [...NAMESPACE_FLAGS[mode], '--', 'true'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+    const r = await execa('setpriv', holderArgv(mode, ['true']), { reject: false, timeout: 10_000, stdin: 'ignore' });
     if (r.exitCode === 0) return mode;
-    problems.push(String(r.stderr).split('\n')[0] ?? `exit ${String(r.exitCode)}`);
+    const first = String(r.stderr).split('\n')[0] ?? `exit ${String(r.exitCode)}`;
+    // util-linux before 2.33 has no --pdeathsig.
+    if (/unrecognized option.*pdeathsig/.test(first)) throw new ProbeEnvironmentError('setpriv has no --pdeathsig: util-linux 2.33 or later is needed');
+    problems.push(first);
   }
   const why = process.getuid?.() === 0 ? 'creating a PID namespace failed' : 'not root, and unprivileged user namespaces are unavailable';
   throw new ProbeEnvironmentError(`cannot run PROGRAM as PID 1 of a new PID namespace: ${why} (${problems.join('; ')})`);
 }
 
-/** The last few KiB of a stream, for error reports. */
-class Tail {
-  private text = '';
-  constructor(private readonly limit = 4096) {}
-  add(chunk: Buffer | string): void {
-    this.text = (this.text + chunk.toString()).slice(-this.limit);
-  }
-  toString(): string {
-    return this.text;
-  }
-}
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = constants.signals;
+// After SIGKILL the kernel tears the namespace down at once; this only bounds a broken holder.
+const AFTER_KILL_MS = 10_000;
 
-/** Namespaces still running, so that a probe interrupted by a signal takes them down with it. */
-const live = new Set<Namespace>();
+class NamespaceTarget implements Target {
+  readonly view: HostView;
+  readonly observedThrough = 'host-proc';
+  private done = false;
 
-export function killAllNamespaces(): void {
-  for (const ns of live) {
-    if (ns.pid1 !== undefined) {
-      try {
-        process.kill(ns.pid1, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    ns.holder.kill('SIGKILL');
+  constructor(
+    private readonly mode: NamespaceMode,
+    private readonly holder: ResultPromise,
+    /** Host pid of PID 1; 0 when it was gone before it could be seen. */
+    readonly hostPid1: number,
+    private readonly stdout: HeadTail,
+    private readonly stderr: HeadTail,
+    private readonly undo: () => Promise<void>,
+  ) {
+    this.view = new HostView(hostPid1);
+    void holder.then(() => {
+      this.done = true;
+    });
   }
-}
 
-export interface Namespace {
-  readonly mode: NamespaceMode;
-  /** The unshare process that holds the namespace; it ends when PID 1 has. */
-  readonly holder: ResultPromise;
-  /** Host pid of the namespace's PID 1, undefined if it was gone before we saw it. */
-  readonly pid1: number | undefined;
-  readonly stdout: Tail;
-  readonly stderr: Tail;
   /**
-   * Whether PID 1 has ended: /proc shows it gone or a zombie, or the holder
-   * has exited. /proc answers first: the holder's exit reaches us through the
-   * event loop, which on a loaded machine can lag behind by many ms.
+   * /proc answers first: the holder's exit reaches us through the event loop,
+   * which on a loaded machine can lag behind by many ms.
    */
-  ended(): boolean;
-  /** Whether the holder has exited (PID 1 and everything else in the namespace are gone). */
-  holderDone(): boolean;
+  async ended(): Promise<boolean> {
+    if (this.done || this.hostPid1 === 0) return this.done || this.hostPid1 === 0;
+    const state = stateOf(this.hostPid1);
+    return state === undefined || state === 'Z';
+  }
+
+  /** A PID namespace shares the host's network. */
+  async hostAddress(port: number): Promise<Address> {
+    return { host: '127.0.0.1', port };
+  }
+
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const enter = ['--target', String(this.hostPid1), ...(this.mode === 'userns' ? ['--user', '--preserve-credentials'] : []), '--pid', '--mount', '--'];
+    const user = options.user !== undefined ? asUser(options.user.uid, options.user.gid) : [];
+    // By path: the environment given may be PROGRAM's, with no PATH in it.
+    const r = await execa(which('nsenter') ?? 'nsenter', [...enter, ...user, ...argv], {
+      reject: false,
+      timeout: options.timeoutMs ?? 10_000,
+      killSignal: 'SIGKILL',
+      stdin: 'ignore',
+      ...(options.env !== undefined ? { env: options.env, extendEnv: false } : {}),
+    });
+    const stderr = String(r.stderr);
+    const missing = (r.exitCode === 126 || r.exitCode === 127) && /(?:nsenter|setpriv): failed to execute/.test(stderr);
+    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr, missing };
+  }
+
+  /** Resolves true when the namespace is gone within ms, false otherwise. */
+  private gone(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      void this.holder.then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private kill(pid: number, signal: NodeJS.Signals): void {
+    try {
+      if (pid > 0) process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  async stop(stopTimeoutMs: number): Promise<StopOutcome> {
+    const sentAt = performance.now();
+    this.kill(this.hostPid1, 'SIGTERM');
+    // The holder (unshare) ends only after PID 1 and, with it, every process of the namespace.
+    if (await this.gone(stopTimeoutMs)) return { stopMs: performance.now() - sentAt, killed: false, stopTimeoutMs };
+    this.kill(this.hostPid1, 'SIGKILL');
+    if (!(await this.gone(AFTER_KILL_MS))) this.holder.kill('SIGKILL');
+    return { stopMs: undefined, killed: true, stopTimeoutMs };
+  }
+
+  /**
+   * Reads PID 1's ending from the holder's. unshare passes PID 1's exit code
+   * on and re-raises a fatal signal on itself, except SIGKILL, which it cannot
+   * re-raise that way: it then says so on stderr and exits 1.
+   */
+  async ending(weKilled: boolean): Promise<Ending> {
+    const r = await this.holder;
+    const err = this.stderr.toString();
+    const execFailure = /(?:unshare|setpriv|nsenter): failed to execute .*$/m.exec(err)?.[0];
+    let signal = typeof r.signal === 'string' ? r.signal : undefined;
+    let code = signal === undefined ? r.exitCode : undefined;
+    if (code === 1 && (weKilled || /sigprocmask unblock failed/.test(err))) {
+      signal = 'SIGKILL';
+      code = undefined;
+    }
+    const runtimeCode = signal !== undefined ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : (code ?? 0);
+    return { code: signal !== undefined ? undefined : code, signal, runtimeCode, execFailure: code === 126 || code === 127 ? execFailure : undefined };
+  }
+
+  async output(): Promise<{ stdout: string; stderr: string }> {
+    return { stdout: this.stdout.toString(), stderr: this.stderr.toString() };
+  }
+
+  async dispose(): Promise<void> {
+    await this.undo();
+  }
 }
 
-/** Starts argv as PID 1 of a new namespace and waits until the kernel shows its host pid. */
-export async function startInNamespace(mode: NamespaceMode, argv: readonly string[]): Promise<Namespace> {
-  const holder = execa('unshare', [...NAMESPACE_FLAGS[mode], '--', ...argv], {
+/**
+ * Starts argv as PID 1 of a new namespace and waits until the kernel shows
+ * its host pid. `env`: the environment PROGRAM starts with.
+ */
+export async function startInNamespace(mode: NamespaceMode, argv: readonly string[], env: Readonly<Record<string, string>> | undefined): Promise<Target> {
+  const holder = execa('setpriv', holderArgv(mode, argv), {
     reject: false,
     stdin: 'ignore',
     buffer: false,
     // Bounds a probe that is itself stuck; every check has its own shorter limit.
     timeout: 30 * 60_000,
     killSignal: 'SIGKILL',
+    ...(env !== undefined ? { env } : {}),
   }) as ResultPromise;
   let done = false;
   void holder.then(() => {
     done = true;
   });
-  const stdout = new Tail();
-  const stderr = new Tail();
+  let pid1: number | undefined;
+  const kill = async (): Promise<void> => {
+    if (done) return;
+    try {
+      if (pid1 !== undefined) process.kill(pid1, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    holder.kill('SIGKILL');
+    await holder;
+  };
+  const undo = whenInterrupted(kill);
+  const stdout = new HeadTail();
+  const stderr = new HeadTail();
   holder.stdout?.on('data', (c: Buffer) => stdout.add(c));
   holder.stderr?.on('data', (c: Buffer) => stderr.add(c));
   const holderPid = holder.pid;
-  if (holderPid === undefined) throw new ProbeEnvironmentError('unshare could not be started');
-  let pid1: number | undefined;
+  if (holderPid === undefined) {
+    await undo();
+    throw new ProbeEnvironmentError('setpriv/unshare could not be started');
+  }
   const deadline = Date.now() + 10_000;
   while (pid1 === undefined && !done) {
     pid1 = childrenOf(holderPid)[0];
     if (pid1 !== undefined) break;
     if (Date.now() > deadline) {
-      holder.kill('SIGKILL');
+      await undo();
       throw new ProbeEnvironmentError('the namespace PID 1 did not appear within 10 s');
     }
     await sleep(2);
   }
-  const pid1Ended = (): boolean => {
-    if (done || pid1 === undefined) return done;
-    const state = stateOf(pid1);
-    return state === undefined || state === 'Z';
-  };
-  const ns: Namespace = { mode, holder, pid1, stdout, stderr, ended: pid1Ended, holderDone: () => done };
-  live.add(ns);
-  void holder.then(() => live.delete(ns));
-  return ns;
-}
-
-/** The command prefix that runs something inside the namespace of host pid `pid1`, as `docker exec` does. */
-export function enter(mode: NamespaceMode, pid1: number): { file: string; args: string[] } {
-  return { file: 'nsenter', args: ['--target', String(pid1), ...(mode === 'userns' ? ['--user', '--preserve-credentials'] : []), '--pid', '--mount', '--'] };
-}
-
-/** How PID 1 ended. */
-export interface Ending {
-  /** exit(N), or undefined when a signal killed it. */
-  readonly code: number | undefined;
-  /** The signal that killed it, e.g. SIGKILL. */
-  readonly signal: string | undefined;
-  /** What a container runtime reports: N, or 128 + the signal's number. */
-  readonly runtimeCode: number;
-  /** PROGRAM could not be executed (the namespace's helper said so). */
-  readonly execFailure: string | undefined;
-}
-
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = constants.signals;
-
-/**
- * Reads PID 1's ending from the holder's. unshare passes PID 1's exit code
- * on and re-raises a fatal signal on itself, except SIGKILL, which it cannot
- * re-raise that way: it then says so on stderr and exits 1.
- */
-export async function ending(ns: Namespace, weKilled: boolean): Promise<Ending> {
-  const r = await ns.holder;
-  const err = ns.stderr.toString();
-  const execFailure = /(?:unshare|setpriv|nsenter): failed to execute .*$/m.exec(err)?.[0];
-  let signal = typeof r.signal === 'string' ? r.signal : undefined;
-  let code = signal === undefined ? r.exitCode : undefined;
-  if (code === 1 && (weKilled || /sigprocmask unblock failed/.test(err))) {
-    signal = 'SIGKILL';
-    code = undefined;
-  }
-  const runtimeCode = signal !== undefined ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : (code ?? 0);
-  return { code: signal !== undefined ? undefined : code, signal, runtimeCode, execFailure: code === 126 || code === 127 ? execFailure : undefined };
+  return new NamespaceTarget(mode, holder, pid1 ?? 0, stdout, stderr, undo);
 }

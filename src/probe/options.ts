@@ -2,8 +2,16 @@
 import { DURATION_SYNTAX, parseDuration } from '../shared/duration.js';
 
 export interface ProbeOptions {
-  /** PROGRAM and its arguments. */
+  /** PROGRAM and its arguments; with `image`, the CMD to run instead of the image's (may be empty). */
   readonly command: readonly string[];
+  /** Probe this image through a container engine instead of PROGRAM on this machine. */
+  readonly image?: string;
+  /** The engine for `image`; default: docker if it answers, else podman. */
+  readonly engine?: 'docker' | 'podman';
+  /** Extra arguments for the engine's `run` (networks, volumes, --platform…). */
+  readonly engineArgs?: readonly string[];
+  /** Environment variables PROGRAM (or the container) starts with, on top of the inherited ones (the image's). */
+  readonly env?: Readonly<Record<string, string>>;
   /** How long to let PROGRAM start when no readiness check is given (ms). */
   readonly settleMs?: number;
   /** PROGRAM is up when an HTTP GET of this URL gets any response below 500. */
@@ -27,8 +35,8 @@ export interface ProbeOptions {
   readonly initCommand?: readonly string[];
 }
 
-export type ResolvedOptions = Required<Omit<ProbeOptions, 'readyUrl' | 'readyPort' | 'uid' | 'gid'>> &
-  Pick<ProbeOptions, 'readyUrl' | 'readyPort' | 'uid' | 'gid'>;
+type Optional = 'readyUrl' | 'readyPort' | 'uid' | 'gid' | 'image' | 'engine';
+export type ResolvedOptions = Required<Omit<ProbeOptions, Optional>> & Pick<ProbeOptions, Optional>;
 
 export const DEFAULTS = {
   settleMs: 1000,
@@ -39,7 +47,7 @@ export const DEFAULTS = {
 } as const;
 
 export type ProbeCliResult =
-  | { readonly kind: 'run'; readonly options: ProbeOptions; readonly json: boolean }
+  | { readonly kind: 'run'; readonly options: ProbeOptions; readonly json: boolean; readonly junit: string | undefined }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'error'; readonly message: string };
@@ -48,10 +56,12 @@ export function probeUsage(version: string): string {
   return [
     `ts-init-probe (ts-init version ${version})`,
     'Usage: ts-init-probe [OPTIONS] [--] PROGRAM [ARGS...]',
+    '       ts-init-probe --image IMAGE [OPTIONS] [-- CMD [ARGS...]]',
     '',
-    'Runs PROGRAM as PID 1 of a fresh PID namespace and checks what a container',
-    'runtime needs from an entrypoint: does it reap orphaned zombies, does SIGTERM',
-    '(docker stop) stop it, and which exit status comes out.',
+    'Runs PROGRAM as PID 1 of a fresh PID namespace, or IMAGE as a container',
+    '(docker or podman), and checks what a container runtime needs from an',
+    'entrypoint: does it reap orphaned zombies, does SIGTERM (docker stop) stop it,',
+    'and which exit status comes out.',
     '',
     'Options:',
     `  --settle DURATION        Time PROGRAM gets to start (default ${DEFAULTS.settleMs / 1000}s).`,
@@ -62,10 +72,17 @@ export function probeUsage(version: string): string {
     `  --reap-timeout DURATION  How long zombies may stay before reaping fails (default ${DEFAULTS.reapTimeoutMs / 1000}s).`,
     `  --stop-timeout DURATION  SIGTERM to SIGKILL grace period (default ${DEFAULTS.stopTimeoutMs / 1000}s, as docker).`,
     '  --uid UID[:GID]          Run PROGRAM as this numeric user (group 0 by default), with no passwd entry.',
-    '  --with-init              Check again with ts-init in front of PROGRAM and compare.',
+    '  --env NAME=VALUE         Set an environment variable for PROGRAM (repeatable).',
+    '  --with-init              Check again with an init in front of PROGRAM and compare.',
     '  --json                   Print the report as JSON.',
+    '  --junit FILE             Also write the report as JUnit XML to FILE.',
     '  -h, --help               Show this help and exit.',
     '  --version                Show the version and exit.',
+    '',
+    'Image mode:',
+    '  --image IMAGE            Check IMAGE, run by a container engine; CMD after -- replaces its CMD.',
+    '  --engine docker|podman   The engine (default: docker if it answers, else podman).',
+    '  --engine-arg ARG         Pass ARG to the engine\'s run (repeatable), e.g. --engine-arg=--network=none.',
     '',
     `DURATION: ${DURATION_SYNTAX}.`,
     'Exit status: 0 when every check passes, 1 when one fails, 2 on a usage or environment error.',
@@ -88,7 +105,41 @@ function duration(key: string, flag: string): Setter {
   };
 }
 
+/** Appends to a repeatable option's list. */
+function push(into: Record<string, unknown>, key: string, value: unknown): void {
+  const list = (into[key] as unknown[] | undefined) ?? [];
+  list.push(value);
+  into[key] = list;
+}
+
 const WITH_VALUE: Readonly<Record<string, Setter>> = {
+  '--image': (value, into) => {
+    if (value === '' || value.startsWith('-')) return `invalid --image '${value}' (expected an image name, e.g. myapp:1)`;
+    into.image = value;
+    return undefined;
+  },
+  '--engine': (value, into) => {
+    if (value !== 'docker' && value !== 'podman') return `invalid --engine '${value}' (expected docker or podman)`;
+    into.engine = value;
+    return undefined;
+  },
+  '--engine-arg': (value, into) => {
+    push(into, 'engineArgs', value);
+    return undefined;
+  },
+  '--env': (value, into) => {
+    const eq = value.indexOf('=');
+    if (eq <= 0) return `invalid --env '${value}' (expected NAME=VALUE)`;
+    const env = (into.env as Record<string, string> | undefined) ?? {};
+    env[value.slice(0, eq)] = value.slice(eq + 1);
+    into.env = env;
+    return undefined;
+  },
+  '--junit': (value, into) => {
+    if (value === '') return 'invalid --junit \'\' (expected a file name)';
+    into.junit = value;
+    return undefined;
+  },
   '--settle': duration('settleMs', '--settle'),
   '--ready-timeout': duration('readyTimeoutMs', '--ready-timeout'),
   '--reap-timeout': duration('reapTimeoutMs', '--reap-timeout'),
@@ -164,11 +215,16 @@ export function parseProbeArgs(args: readonly string[]): ProbeCliResult {
     if (problem !== undefined) return { kind: 'error', message: problem };
   }
   const command = args.slice(i);
-  if (command.length === 0) return { kind: 'error', message: 'no PROGRAM given' };
+  const { junit, ...options } = into as { junit?: string };
+  const image = into.image !== undefined;
+  if (command.length === 0 && !image) return { kind: 'error', message: 'no PROGRAM given' };
+  for (const flag of ['engine', 'engineArgs'] as const) {
+    if (into[flag] !== undefined && !image) return { kind: 'error', message: `--${flag === 'engine' ? 'engine' : 'engine-arg'} needs --image` };
+  }
   if (into.readyUrl !== undefined && into.readyPort !== undefined) {
     return { kind: 'error', message: '--ready-url and --ready-port exclude each other' };
   }
-  return { kind: 'run', options: { ...into, command } as ProbeOptions, json };
+  return { kind: 'run', options: { ...options, command } as ProbeOptions, json, junit };
 }
 
 /** What is wrong with options given through the API (the CLI parser already rejects these), or undefined. */
@@ -183,5 +239,10 @@ export function optionsProblem(o: ProbeOptions): string | undefined {
     if (id !== undefined && !(Number.isInteger(id) && id >= 0)) return `${name} must be a non-negative integer (got ${id})`;
   }
   if (o.gid !== undefined && o.uid === undefined) return 'gid needs uid';
+  if (o.image === undefined && (o.engine !== undefined || (o.engineArgs?.length ?? 0) > 0)) return 'engine and engineArgs need image';
+  if (o.engine !== undefined && o.engine !== 'docker' && o.engine !== 'podman') return `engine must be docker or podman (got ${String(o.engine)})`;
+  for (const name of Object.keys(o.env ?? {})) {
+    if (name === '' || name.includes('=')) return `env names must be non-empty, without '=' (got '${name}')`;
+  }
   return undefined;
 }

@@ -1,5 +1,6 @@
 // The probe's report as a table for people (one column per run) or as JSON.
-import type { Check, ProbeReport, ProbeRun } from './types.js';
+import { ELIDED, excerpt } from './output.js';
+import type { Check, Lookup, ProbeReport, ProbeRun } from './types.js';
 
 const ROWS: readonly { readonly key: 'start' | 'user' | 'reaping' | 'stop' | 'exit'; readonly title: string }[] = [
   { key: 'start', title: 'start' },
@@ -9,16 +10,9 @@ const ROWS: readonly { readonly key: 'start' | 'user' | 'reaping' | 'stop' | 'ex
   { key: 'exit', title: 'exit status' },
 ];
 
-// Enough to show why an entrypoint that exited at once did so.
-const OUTPUT_LINES = 5;
-
 function cell(check: Check | undefined): string {
   if (check === undefined) return '';
   return `${check.verdict.toUpperCase().padEnd(4)}  ${check.summary}`;
-}
-
-function heading(run: ProbeRun): string {
-  return run.label === 'as-is' ? 'as PID 1' : 'behind ts-init';
 }
 
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -26,28 +20,45 @@ function table(rows: readonly (readonly string[])[]): string[] {
   return rows.map((r) => r.map((c, col) => (col === r.length - 1 ? c : c.padEnd(widths[col] ?? 0))).join('   ').trimEnd());
 }
 
-function quote(arg: string): string {
+export function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export function renderTable(report: ProbeReport): string {
-  const rows: string[][] = [['check', ...report.runs.map(heading)]];
-  for (const { key, title } of ROWS) {
-    if (report.runs.every((run) => run[key] === undefined)) continue;
-    rows.push([title, ...report.runs.map((run) => cell(run[key]))]);
-  }
-  const lines = [`ts-init-probe: ${report.command.map(quote).join(' ')}`, '', ...table(rows), ''];
+/** What was probed, as one line: the command, or the image through its engine. */
+export function subject(report: ProbeReport): string {
+  const command = report.command.map(quote).join(' ');
+  if (report.target.kind === 'namespace') return command;
+  return `--image ${report.target.image}${command !== '' ? ` -- ${command}` : ''} (${report.target.engine})`;
+}
+
+function lookup(l: Lookup | undefined, none: string): string {
+  if (l === undefined) return '(not asked)';
+  return l.output || none;
+}
+
+function userLines(report: ProbeReport): string[] {
+  const lines: string[] = [];
   for (const run of report.runs) {
     const user = run.user;
-    if (user === undefined) continue;
-    const getent = user.getent.output || `(no entry, exit ${String(user.getent.exitCode)})`;
-    lines.push(`${heading(run)}, as ${user.uid}:${user.gid}: \`id -un\` → ${user.idUn.output || '(nothing)'}; \`getent passwd ${user.uid}\` → ${getent}`);
+    if (user === undefined || user.idUn === undefined) continue;
+    const getent = lookup(user.getent, `(no entry, exit ${String(user.getent?.exitCode)})`);
+    const home = user.home === undefined ? '' : `; HOME ${user.home.path ?? '(unset)'} ${user.home.writable ? 'writable' : 'not writable'}`;
+    lines.push(`${run.heading}, as ${user.uid}:${user.gid}: \`id -un\` → ${lookup(user.idUn, '(nothing)')}; \`getent passwd ${user.uid}\` → ${getent}${home}`);
   }
-  if (report.runs.some((run) => run.user !== undefined)) lines.push('');
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
+export function renderTable(report: ProbeReport): string {
+  const rows: string[][] = [['check', ...report.runs.map((run) => run.heading)]];
+  for (const { key, title } of ROWS) {
+    if (report.runs.every((run) => run[key] === undefined)) continue;
+    rows.push([title, ...report.runs.map((run: ProbeRun) => cell(run[key]))]);
+  }
+  const lines = [`ts-init-probe: ${subject(report)}`, '', ...table(rows), '', ...userLines(report)];
   for (const run of report.runs) {
     if (run.start.earlyExit === undefined) continue;
-    const last = `${run.output.stdout}${run.output.stderr}`.split('\n').filter(Boolean).slice(-OUTPUT_LINES);
-    if (last.length > 0) lines.push(`Last output ${heading(run)}:`, ...last.map((l) => `  | ${l}`), '');
+    const shown = excerpt(run.output);
+    if (shown.length > 0) lines.push(`Last output ${run.heading}:`, ...shown.map((l) => (l === ELIDED ? `  ${ELIDED}` : `  | ${l}`)), '');
   }
   lines.push('Advice:', ...report.advice.map((a) => `  - ${a}`), '');
   lines.push(report.passed ? 'Result: PASS' : 'Result: FAIL');

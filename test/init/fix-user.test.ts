@@ -22,28 +22,11 @@ t.teardown(() => rmSync(stage, { recursive: true, force: true }));
 const scratch = join(stage, 'scratch');
 const pkg = join(stage, 'pkg');
 
-/** package.json dependencies, transitively; nested node_modules travel with their parent. */
-function productionPackages(): string[] {
-  const found = new Set<string>();
-  const queue = [ROOT];
-  for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    for (const name of Object.keys(manifest.dependencies ?? {})) {
-      const where = join(ROOT, 'node_modules', name);
-      if (found.has(name) || !existsSync(where)) continue;
-      found.add(name);
-      queue.push(where);
-    }
-  }
-  return [...found];
-}
-
 // What npm would install: package.json's "files", plus the local addon build.
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
 for (const path of [...manifest.files, 'package.json', 'build/Release/ts_init.node']) {
   if (existsSync(join(ROOT, path))) cpSync(join(ROOT, path), join(pkg, path), { recursive: true });
 }
-for (const name of productionPackages()) cpSync(join(ROOT, 'node_modules', name), join(pkg, 'node_modules', name), { recursive: true });
 cpSync(fixture('identity.sh'), join(stage, 'identity.sh'));
 const asTestUid = ['setpriv', '--reuid', String(UID), '--regid', '0', '--clear-groups', '--'] as const;
 let nodeDir = dirname(process.execPath);

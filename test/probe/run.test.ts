@@ -3,28 +3,13 @@
 // reason it is known to be bad.
 import { createServer } from 'node:net';
 import t from 'tap';
-import { probe, ProbeEnvironmentError, type ProbeRun, type ReapingResult, type StopResult, type ExitResult } from '../../src/index.js';
+import { probe, ProbeEnvironmentError } from '../../src/index.js';
 import { fixture, PYTHON, TS_INIT, TS_INIT_SH } from '../helpers/harness.js';
+import { exit, reaping, stop } from './helpers/checks.js';
 
 // Short settle and stop timeouts keep the known-bad cases (each waits for
 // its SIGKILL) to a few seconds.
 const FAST = { settleMs: 300, stopTimeoutMs: 2000, orphans: 6, reapTimeoutMs: 1500 } as const;
-
-function reaping(run: ProbeRun | undefined): ReapingResult {
-  const r = run?.reaping;
-  if (r === undefined || !('created' in r)) throw new Error(`reaping check did not run: ${r?.summary ?? 'no run'}`);
-  return r;
-}
-function stop(run: ProbeRun | undefined): StopResult {
-  const s = run?.stop;
-  if (s === undefined || !('killed' in s)) throw new Error(`stop check did not run: ${s?.summary ?? 'no run'}`);
-  return s;
-}
-function exit(run: ProbeRun | undefined): ExitResult {
-  const e = run?.exit;
-  if (e === undefined || !('runtimeCode' in e)) throw new Error(`exit check did not run: ${e?.summary ?? 'no run'}`);
-  return e;
-}
 
 /** A TCP port nobody listens on right now. */
 function freePort(): Promise<number> {
@@ -152,14 +137,14 @@ t.test('--uid runs PROGRAM as a numeric user with no passwd entry; ts-init --fix
   t.ok(user, 'the user check ran');
   t.equal(user?.verdict, 'pass', user?.summary ?? '');
   t.same(user?.actual, { uid: 54321, gid: 0 }, 'group 0 by default, as OpenShift');
-  t.not(user?.idUn.exitCode, 0, '`id -un` finds no name');
-  t.match(user?.idUn.output ?? '', /54321/);
-  t.equal(user?.getent.exitCode, 2, '`getent passwd` has no entry');
+  t.not(user?.idUn?.exitCode, 0, '`id -un` finds no name');
+  t.match(user?.idUn?.output ?? '', /54321/);
+  t.equal(user?.getent?.exitCode, 2, '`getent passwd` has no entry');
   // The probe runs its own package's bin/ts-init (in a checkout, the sh launcher).
   t.match(withInit?.argv ?? [], ['setpriv', /--reuid=54321/, /--regid=0/, '--clear-groups', '--', TS_INIT_SH, '--fix-user', '--', 'sleep'], 'the init runs as that user, with --fix-user');
   t.same(withInit?.user?.actual, { uid: 54321, gid: 0 }, 'PROGRAM itself (the init\'s child) runs as that user');
-  t.equal(withInit?.user?.idUn.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn.output ?? ''}`);
-  t.match(withInit?.user?.getent.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
+  t.equal(withInit?.user?.idUn?.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn?.output ?? ''}`);
+  t.match(withInit?.user?.getent?.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
   t.match(report.advice.join('\n'), /no passwd entry .*behind ts-init --fix-user/);
   t.equal(reaping(withInit).verdict, 'pass', 'ts-init reaps as a non-root PID 1 too');
 });
@@ -199,4 +184,27 @@ t.test('options out of range through the API are rejected before anything runs',
   await t.rejects(probe({ command: ['sleep', '1'], orphans: 0 }), RangeError);
   await t.rejects(probe({ command: ['sleep', '1'], stopTimeoutMs: -1 }), { message: /stopTimeoutMs must be/ });
   await t.rejects(probe({ command: ['sleep', '1'], gid: 5 }), { message: /gid needs uid/ });
+});
+
+// Issue 12, defect 10: under load the probe looked at PROGRAM during its
+// execve(), when /proc shows no argv and no environment yet, took that for
+// PROGRAM and ran the lookups in an empty environment (no nss_wrapper):
+// "id: cannot find name for user ID 54321". The fixture holds that state
+// from its start-up until 4 s, so the probe, looking after a 2 s settle,
+// meets it every time.
+t.test('--uid --with-init: PROGRAM caught in the middle of its exec is waited for, not taken as it is', async (t) => {
+  const report = await probe({ ...FAST, settleMs: 2000, uid: 54321, withInit: true, command: [PYTHON, fixture('probe-mid-exec.py'), '4', 'sleep', '100'] });
+  const withInit = report.runs[1];
+  t.equal(withInit?.user?.idUn?.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn?.output ?? ''}`);
+  t.match(withInit?.user?.getent?.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
+  t.same(withInit?.pid1?.children, ['sleep'], 'PROGRAM is the program it became');
+});
+
+t.test('--uid: an entrypoint that is itself an init (ts-init --fix-user): the lookups run in its child\'s environment', async (t) => {
+  // No settle time: the checks start while ts-init is still starting; its child is waited for.
+  const report = await probe({ ...FAST, settleMs: 0, uid: 54321, command: [TS_INIT, '--fix-user', '--', 'sleep', '100'] });
+  const user = report.runs[0]?.user;
+  t.equal(user?.idUn?.exitCode, 0, `\`id -un\` answers: ${user?.idUn?.output ?? ''}`);
+  t.equal(user?.home?.writable, true, 'HOME is the writable one ts-init made');
+  t.equal(report.runs[0]?.pid1?.children.includes('sleep'), true);
 });

@@ -1,5 +1,5 @@
 // The exit-status check: what a container runtime shows after `docker stop`.
-import type { Ending } from '../namespace.js';
+import type { Ending } from '../target.js';
 import type { ExitResult } from '../types.js';
 
 
