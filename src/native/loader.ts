@@ -36,7 +36,6 @@ export interface Native {
   /** kill(2); returns errno, 0 on success. */
   kill(pid: number, signal: number): number;
   setSubreaper(): number;
-  isSubreaper(): boolean;
   setParentDeathSignal(signal: number): number;
   ignoreSignal(signal: number): number;
   unblockSignals(signals: readonly number[]): number;
