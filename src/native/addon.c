@@ -14,12 +14,15 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,8 +33,6 @@
 #include <stdnoreturn.h>
 
 #define MAX_SIGNAL 64
-/* Inherited descriptors handed back to the child, at most. */
-#define MAX_INHERITED_FDS 256
 
 /* ---- Node-API plumbing ---------------------------------------------------- */
 
@@ -150,6 +151,10 @@ static const char *stage_syscall(enum child_stage stage) {
   return "execve";
 }
 
+/* The shell glibc's execvp hands a file without #! to (musl's does not:
+ * there it fails with ENOEXEC; we do as glibc does on every libc). */
+#define SCRIPT_SHELL "/bin/sh"
+
 #define LISTEN_PID_NAME "LISTEN_PID="
 #define LISTEN_PID_LEN (sizeof LISTEN_PID_NAME - 1)
 
@@ -165,11 +170,13 @@ struct spawn_request {
   char **envp;
   /* envp, or a copy of its pointers with LISTEN_PID pointing at listen_entry. */
   char **child_envp;
+  /* "/bin/sh", file, argv[1], ...: what execvp runs when execve says ENOEXEC. */
+  char **script_argv;
   sigset_t mask;    /* restored in the child just before execve */
   sigset_t ignored; /* ignored in the child; every other signal defaults */
   bool foreground;
   bool listen_pid;
-  int fds[MAX_INHERITED_FDS];
+  int *fds;
   uint32_t nfds;
   /* Filled in by the child with its own pid: "LISTEN_PID=" + digits. */
   char listen_entry[32];
@@ -185,6 +192,8 @@ static void free_strv(char **v) {
 static void free_spawn_request(struct spawn_request *req) {
   free(req->file);
   if (req->child_envp != req->envp) free(req->child_envp); /* the array only: its strings are envp's or listen_entry */
+  free(req->script_argv); /* the array only: its strings are argv's and file */
+  free(req->fds);
   free_strv(req->argv);
   free_strv(req->envp);
   for (int i = 0; i < 2; i++) {
@@ -226,7 +235,28 @@ static bool add_fd(napi_env env, napi_value item, uint32_t i, void *req_) {
   struct spawn_request *req = req_;
   int32_t fd;
   if (!get_int(env, item, &fd)) return false;
-  if (i < MAX_INHERITED_FDS) req->fds[req->nfds++] = fd;
+  req->fds[i] = fd;
+  req->nfds = i + 1;
+  return true;
+}
+
+/* Every inherited descriptor, however many: room for all of them first. */
+static bool read_fds(napi_env env, napi_value array, struct spawn_request *req) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, array, &n) != napi_ok) return false;
+  req->fds = malloc(((size_t)n + 1) * sizeof(int));
+  return req->fds != NULL && for_each_element(env, array, add_fd, req);
+}
+
+/* glibc's execvp fallback, prepared: argv for running `file` as a script. */
+static bool prepare_script_argv(struct spawn_request *req) {
+  size_t argc = 0;
+  while (req->argv[argc] != NULL) argc++;
+  req->script_argv = malloc((argc + 2) * sizeof(char *));
+  if (req->script_argv == NULL) return false;
+  req->script_argv[0] = (char *)SCRIPT_SHELL;
+  req->script_argv[1] = req->file;
+  for (size_t i = 1; i <= argc; i++) req->script_argv[i + 1] = req->argv[i]; /* through the final NULL */
   return true;
 }
 
@@ -255,7 +285,7 @@ static bool read_spawn_options(napi_env env, napi_value options, struct spawn_re
     return false;
   }
   if (read_signal_set(env, blocked, &req->mask) && read_signal_set(env, ignored, &req->ignored) &&
-      napi_get_value_bool(env, foreground, &req->foreground) == napi_ok && for_each_element(env, fds, add_fd, req) &&
+      napi_get_value_bool(env, foreground, &req->foreground) == napi_ok && read_fds(env, fds, req) &&
       napi_get_value_bool(env, listen_pid, &req->listen_pid) == napi_ok) {
     return true;
   }
@@ -273,12 +303,12 @@ static bool read_spawn_request(napi_env env, napi_callback_info info, struct spa
   req->file = buffer_to_string(env, args[0]);
   req->argv = buffers_to_strv(env, args[1]);
   req->envp = buffers_to_strv(env, args[2]);
-  if (req->file == NULL || req->argv == NULL || req->envp == NULL) {
+  if (req->file == NULL || req->argv == NULL || req->envp == NULL || req->argv[0] == NULL) {
     throw_usage(env, "spawn: file must be a Buffer, argv and envp arrays of Buffers (or memory ran out)");
     return false;
   }
   req->child_envp = req->envp;
-  if (req->listen_pid && !point_listen_pid_at_child(req)) {
+  if ((req->listen_pid && !point_listen_pid_at_child(req)) || !prepare_script_argv(req)) {
     throw_errno(env, "fork", ENOMEM);
     return false;
   }
@@ -346,6 +376,33 @@ static void keep_inherited_fds(const struct spawn_request *req) {
   }
 }
 
+/* Whether a file execve refused (ENOEXEC) is a script without #!, as bash
+ * decides: no NUL byte in its first line. A binary for another machine is
+ * not handed to the shell, which would only print nonsense about it. */
+static bool looks_like_script(const char *file) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char head[80];
+  ssize_t got;
+  do {
+    got = read(fd, head, sizeof head);
+  } while (got < 0 && errno == EINTR);
+  close(fd);
+  for (ssize_t i = 0; i < got && head[i] != '\n'; i++) {
+    if (head[i] == '\0') return false;
+  }
+  return got >= 0;
+}
+
+/* execve, and for a script without #! what execvp does: /bin/sh FILE ARGS.
+ * Returns only on failure, with the error the program itself got. */
+static int exec_program(const struct spawn_request *req) {
+  execve(req->file, req->argv, req->child_envp);
+  int err = errno;
+  if (err == ENOEXEC && looks_like_script(req->file)) execve(SCRIPT_SHELL, req->script_argv, req->child_envp);
+  return err; /* no /bin/sh (a distroless image): the script's ENOEXEC says more */
+}
+
 static noreturn void run_child(struct spawn_request *req) {
   int report = req->exec_pipe[1];
   close(req->exec_pipe[0]);
@@ -355,8 +412,7 @@ static noreturn void run_child(struct spawn_request *req) {
   keep_inherited_fds(req);
   if (req->listen_pid) format_decimal(req->listen_entry + LISTEN_PID_LEN, getpid());
   sigprocmask(SIG_SETMASK, &req->mask, NULL);
-  execve(req->file, req->argv, req->child_envp);
-  report_failure(report, STAGE_EXECVE, errno);
+  report_failure(report, STAGE_EXECVE, exec_program(req));
 }
 
 /* ---- spawn: the parent ------------------------------------------------------ */
@@ -548,17 +604,55 @@ static napi_value Getgrgid(napi_env env, napi_callback_info info) {
   return make_string(env, gr.gr_name);
 }
 
-/* ---- real-time signal watchers ------------------------------------------------ */
+/* ---- signal reception --------------------------------------------------------- */
 
-/* Signal watching for signals Node has no name for (the real-time ones).
- * One libuv signal handle per number, unreferenced so they never keep the
- * loop alive, calling back into JS with the signal number. */
-struct watcher {
-  uv_signal_t handle;
+/*
+ * The signals ts-init forwards, and SIGCHLD, are received here, not through
+ * libuv: libuv's handler writes one message per signal into a pipe that
+ * holds 4,096 of them and drops the rest, SIGTERM included (measured: a
+ * burst of 10,000 queued real-time signals lost the SIGTERM behind it). Our
+ * handler only counts, per signal number, and wakes the loop once: the
+ * eventfd is written on the 0 -> 1 transition of wake_pending, so a burst
+ * costs one wake-up and cannot overflow anything. The loop hands the
+ * counts to JavaScript ([signal, count, ...]), which coalesces standard
+ * signals (as the kernel does while one is pending) and forwards real-time
+ * ones count times.
+ *
+ * Everything the handler touches is lock-free atomic or a plain int set
+ * before the first handler is installed: it runs on whichever thread the
+ * kernel picks, at any moment.
+ */
+static atomic_uint signal_counts[MAX_SIGNAL + 1];
+static atomic_int wake_pending;
+static int wake_fd = -1;
+
+struct signal_watch {
+  uv_poll_t poll;
   napi_env env;
   napi_ref callback;
   napi_async_context context;
 };
+
+/* A SIGPIPE raised by our own write to a pipe with no reader (a log line
+ * on a closed stderr): the kernel sends it as SI_USER from ourselves. It is
+ * not the child's business; one sent by anyone else is forwarded. */
+static bool raised_by_us(int sig, const siginfo_t *info) {
+  return sig == SIGPIPE && info != NULL && info->si_code == SI_USER && info->si_pid == getpid();
+}
+
+static void count_signal(int sig, siginfo_t *info, void *context) {
+  (void)context;
+  int saved_errno = errno;
+  if (sig > 0 && sig <= MAX_SIGNAL && !raised_by_us(sig, info)) {
+    atomic_fetch_add(&signal_counts[sig], 1);
+    if (atomic_exchange(&wake_pending, 1) == 0) {
+      uint64_t one = 1;
+      ssize_t ignored = write(wake_fd, &one, sizeof one); /* EAGAIN only at 2^64-2 unread wakes */
+      (void)ignored;
+    }
+  }
+  errno = saved_errno;
+}
 
 /* An exception thrown by a callback is the process's uncaught exception. */
 static void report_callback_exception(napi_env env, napi_status status) {
@@ -568,63 +662,163 @@ static void report_callback_exception(napi_env env, napi_status status) {
   }
 }
 
-static void on_signal(uv_signal_t *handle, int signum) {
-  struct watcher *w = (struct watcher *)handle->data;
-  napi_env env = w->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, arg, result;
-  if (napi_get_reference_value(env, w->callback, &cb) == napi_ok && napi_get_global(env, &recv) == napi_ok &&
-      napi_create_int32(env, signum, &arg) == napi_ok) {
-    report_callback_exception(env, napi_make_callback(env, w->context, recv, cb, 1, &arg, &result));
+/* Int32Array [signal, count, ...] in signal order: what arrived since the
+ * last call, the counters back at zero. */
+static napi_value take_signals(napi_env env) {
+  uint64_t wakes;
+  ssize_t ignored = read(wake_fd, &wakes, sizeof wakes); /* EAGAIN: woken for nothing new */
+  (void)ignored;
+  /* Cleared before the counts are read: a signal counted after this point
+   * wakes the loop again, one counted before it is read below. */
+  atomic_store(&wake_pending, 0);
+  int32_t pairs[2 * MAX_SIGNAL];
+  size_t n = 0;
+  for (int sig = 1; sig <= MAX_SIGNAL; sig++) {
+    unsigned int count = atomic_exchange(&signal_counts[sig], 0);
+    if (count == 0) continue;
+    pairs[n++] = sig;
+    pairs[n++] = count > INT32_MAX ? INT32_MAX : (int32_t)count;
   }
-  napi_close_handle_scope(env, scope);
+  napi_value buffer, out;
+  void *data;
+  if (!API_OK(env, napi_create_arraybuffer(env, n * sizeof(int32_t), &data, &buffer))) return NULL;
+  if (n > 0) memcpy(data, pairs, n * sizeof(int32_t));
+  return API_OK(env, napi_create_typedarray(env, napi_int32_array, n, buffer, 0, &out)) ? out : NULL;
 }
 
-struct watch_context {
-  uv_loop_t *loop;
-  napi_value callback;
-  napi_value resource_name;
-  int started;
-};
+/* The loop's side: take the counts, hand them to the JS callback. */
+static void on_wake(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  struct signal_watch *w = poll->data;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(w->env, &scope) != napi_ok) return;
+  napi_value cb, recv, pairs = take_signals(w->env), result;
+  if (pairs == NULL) {
+    report_callback_exception(w->env, napi_pending_exception); /* could not allocate: say so */
+  } else if (napi_get_reference_value(w->env, w->callback, &cb) == napi_ok && napi_get_global(w->env, &recv) == napi_ok) {
+    report_callback_exception(w->env, napi_make_callback(w->env, w->context, recv, cb, 1, &pairs, &result));
+  }
+  napi_close_handle_scope(w->env, scope);
+}
 
-/* The watchers live as long as ts-init does: never closed, never freed. */
-static bool start_watcher(napi_env env, napi_value item, uint32_t i, void *ctx_) {
-  (void)i;
-  struct watch_context *ctx = ctx_;
-  int32_t sig;
-  if (!get_int(env, item, &sig)) return false;
-  struct watcher *w = calloc(1, sizeof *w);
-  if (w == NULL) {
-    throw_errno(env, "malloc", ENOMEM);
+static void free_watch(uv_handle_t *handle) {
+  free(handle->data);
+}
+
+/* The eventfd and its libuv watcher; they live as long as ts-init does. */
+static bool start_wake_watch(napi_env env, napi_value callback) {
+  struct signal_watch *w = calloc(1, sizeof *w);
+  uv_loop_t *loop;
+  napi_value name = make_string(env, "ts-init:signals");
+  if (w == NULL || name == NULL) {
+    free(w);
+    if (name != NULL) throw_errno(env, "malloc", ENOMEM);
     return false;
   }
   w->env = env;
-  if (!API_OK(env, napi_create_reference(env, ctx->callback, 1, &w->callback)) ||
-      !API_OK(env, napi_async_init(env, NULL, ctx->resource_name, &w->context))) {
+  if (!API_OK(env, napi_get_uv_event_loop(env, &loop)) || !API_OK(env, napi_create_reference(env, callback, 1, &w->callback)) ||
+      !API_OK(env, napi_async_init(env, NULL, name, &w->context))) {
+    free(w); /* a reference made before a later failure is leaked: this runs once, at start-up */
+    return false;
+  }
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) {
+    throw_errno(env, "eventfd", errno);
     free(w);
     return false;
   }
-  w->handle.data = w;
-  if (uv_signal_init(ctx->loop, &w->handle) != 0 || uv_signal_start(&w->handle, on_signal, sig) != 0) return true;
-  uv_unref((uv_handle_t *)&w->handle);
-  ctx->started++;
+  w->poll.data = w;
+  int err = uv_poll_init(loop, &w->poll, fd);
+  if (err != 0) free(w);
+  else if ((err = uv_poll_start(&w->poll, UV_READABLE, on_wake)) != 0) uv_close((uv_handle_t *)&w->poll, free_watch);
+  if (err != 0) {
+    close(fd);
+    throw_errno(env, "uv_poll_start", -err);
+    return false;
+  }
+  uv_unref((uv_handle_t *)&w->poll); /* signals never keep ts-init alive by themselves */
+  wake_fd = fd; /* before the first handler is installed */
   return true;
 }
 
-/* watchSignals(signals: number[], callback(signal)) -> number of handles started */
+struct install_context {
+  napi_value failed; /* signal numbers sigaction refused */
+  uint32_t nfailed;
+};
+
+static bool install_handler(napi_env env, napi_value item, uint32_t i, void *ctx_) {
+  (void)i;
+  struct install_context *ctx = ctx_;
+  int32_t sig;
+  if (!get_int(env, item, &sig)) return false;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = count_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigfillset(&sa.sa_mask); /* one handler at a time: nothing nests */
+  if (sig > 0 && sig <= MAX_SIGNAL && sigaction(sig, &sa, NULL) == 0) return true;
+  /* musl reserves 32-34 for itself; those stay as they are */
+  return API_OK(env, napi_set_element(env, ctx->failed, ctx->nfailed++, item));
+}
+
+/*
+ * watchSignals(signals: number[], callback: (counts: Int32Array) => void)
+ * -> number[] (those
+ * that could not be installed). Once per process. From now on the kernel
+ * calls count_signal for these signals; any earlier handler (libuv's, for
+ * Node's process.on listeners) is replaced. Those listeners must stay
+ * registered: removing the last one makes libuv reset the signal to SIG_DFL.
+ */
 static napi_value WatchSignals(napi_env env, napi_callback_info info) {
   napi_value args[2];
-  const char *usage = "watchSignals(signals: number[], callback)";
+  const char *usage = "watchSignals(signals: number[], callback) takes effect once";
   if (!get_args(env, info, 2, args, usage)) return NULL;
-  struct watch_context ctx = {NULL, args[1], NULL, 0};
-  if (!API_OK(env, napi_get_uv_event_loop(env, &ctx.loop))) return NULL;
-  if ((ctx.resource_name = make_string(env, "ts-init:signal")) == NULL) return NULL;
-  if (!for_each_element(env, args[0], start_watcher, &ctx)) {
+  if (wake_fd >= 0) {
     throw_usage(env, usage);
     return NULL;
   }
-  return make_int(env, ctx.started);
+  struct install_context ctx = {NULL, 0};
+  if (!start_wake_watch(env, args[1]) || !API_OK(env, napi_create_array(env, &ctx.failed))) return NULL;
+  if (!for_each_element(env, args[0], install_handler, &ctx)) {
+    throw_usage(env, usage);
+    return NULL;
+  }
+  return ctx.failed;
+}
+
+/* ---- pidfds: signalling a process, not a number ------------------------------ */
+
+/* The generic syscall numbers (every architecture since Linux 5.1/5.3);
+ * older libc headers lack the names. */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* pidfdOpen(pid) -> descriptor (close-on-exec), or -errno: -ENOSYS before
+ * Linux 5.3, -ESRCH when no such process. */
+static napi_value PidfdOpen(napi_env env, napi_callback_info info) {
+  int32_t pid;
+  if (!get_int_args(env, info, 1, &pid, "pidfdOpen(pid) takes an integer")) return NULL;
+  long fd = syscall(SYS_pidfd_open, pid, 0);
+  return make_int(env, fd >= 0 ? fd : -errno);
+}
+
+/* pidfdSendSignal(fd, signal) -> errno, 0 on success; ESRCH once that
+ * process has exited, whoever holds its pid number now. */
+static napi_value PidfdSendSignal(napi_env env, napi_callback_info info) {
+  int32_t a[2];
+  if (!get_int_args(env, info, 2, a, "pidfdSendSignal(fd, signal) takes two integers")) return NULL;
+  return make_int(env, syscall(SYS_pidfd_send_signal, a[0], a[1], NULL, 0) == 0 ? 0 : errno);
+}
+
+static napi_value Close(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!get_int_args(env, info, 1, &fd, "close(fd) takes an integer")) return NULL;
+  return make_int(env, close(fd) == 0 ? 0 : errno);
 }
 
 /* ---- module ----------------------------------------------------------------------- */
@@ -651,6 +845,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"getpwuid", Getpwuid},
       {"getgrgid", Getgrgid},
       {"watchSignals", WatchSignals},
+      {"pidfdOpen", PidfdOpen},
+      {"pidfdSendSignal", PidfdSendSignal},
+      {"close", Close},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     if (!export_function(env, exports, functions[i].name, functions[i].fn)) return NULL;
