@@ -4,9 +4,10 @@
  * TypeScript. Every function reports failure as an errno value or a thrown
  * Error carrying `errno` and `syscall`; none of them aborts the process.
  *
- * Why the child is spawned here and not by libuv: libuv cannot start a child
- * in its own process group without a new session (which loses the terminal),
- * and libuv's own waitpid() calls would race with our waitpid(-1) reaper.
+ * Why the child is spawned here and not by libuv (docs/design.md): libuv
+ * cannot start a child in its own process group without a new session
+ * (which loses the terminal), and libuv's own waitpid() calls would race
+ * with our waitpid(-1) reaper.
  */
 #include <errno.h>
 #include <fcntl.h>
