@@ -5,19 +5,25 @@
 // absolute times depend on the machine.
 //
 //   node bench/run.js [--quick] [--runs N] [--orphans N] [--storm-reps N] [--out FILE]
-//                     [--only startup,idle,signals,burst,storm,exit] [--compare DIR]
+//                     [--only startup,idle,signals,burst,storm,exit,termWindow] [--compare DIR]
 //
 // --compare DIR adds another checkout's build (DIR/bin/ts-init, e.g. main in
 // a git worktree) as the column "before", measured in the same run.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileTools, nsArgv, which } from './lib.js';
-import { burstScenario, exitScenario, idleScenario, signalScenario, startupScenario, stormScenario } from './scenarios.js';
+import { burstScenario, exitScenario, idleScenario, signalScenario, startupScenario, stormScenario, termWindowScenario } from './scenarios.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TS_INIT = join(ROOT, 'bin/ts-init');
+// What installs get: the compiled launcher (npm run bench builds this
+// checkout's, build/launcher/); the sh launcher is measured beside it.
+const TS_INIT_SH = join(ROOT, 'bin/ts-init');
+const TS_INIT_COMPILED = join(ROOT, 'build/launcher/bin/ts-init');
+const TS_INIT = existsSync(TS_INIT_COMPILED) ? TS_INIT_COMPILED : TS_INIT_SH;
+const BUNDLE = join(ROOT, 'dist/ts-init.cjs');
+const BARE_INIT = join(ROOT, 'bench/bare-init.cjs');
 const NODE = process.execPath;
 
 // ---- options -----------------------------------------------------------------
@@ -38,8 +44,8 @@ function options(argv) {
     }
   }
   const base = o.quick
-    ? { startupRuns: 8, idleSeconds: 3, settleMs: 1500, signals: 60, burst: 32, rtBurst: 10_000, rtBurstRuns: 2, orphans: 300, stormReps: 1, exitRuns: 5 }
-    : { startupRuns: 30, idleSeconds: 10, settleMs: 3000, signals: 300, burst: 32, rtBurst: 10_000, rtBurstRuns: 6, orphans: 1000, stormReps: 2, exitRuns: 15 };
+    ? { startupRuns: 8, idleSeconds: 3, settleMs: 1500, signals: 60, burst: 32, rtBurst: 10_000, rtBurstRuns: 2, orphans: 300, stormReps: 1, exitRuns: 5, termReps: 1, termStepMs: 10, termMaxMs: 200 }
+    : { startupRuns: 30, idleSeconds: 10, settleMs: 3000, signals: 300, burst: 32, rtBurst: 10_000, rtBurstRuns: 6, orphans: 1000, stormReps: 2, exitRuns: 15, termReps: 3, termStepMs: 5, termMaxMs: 200 };
   if (o.runs !== undefined && o.runs > 0) {
     base.startupRuns = o.runs;
     base.exitRuns = Math.max(3, Math.round(o.runs / 2));
@@ -76,25 +82,42 @@ const PEERS = variants.filter((v) => !['ts-init', 'none', 'before'].includes(v.i
 
 const { work, TOOLS } = compileTools(ROOT);
 const ctx = { variants, opts, TOOLS, ENV, NODE, TS_INIT, work, log };
-// The polyglot entry also runs as a plain CommonJS file: no sh in front.
-// And the launcher alone: a copy whose final exec runs `true` instead of
-// Node, against `true` itself, is what the sh part costs.
-const LAUNCHER_ONLY = join(work, 'launcher-only');
+// The launchers alone: each execs a "node" that is `true` (a symlink in a
+// prefix with the real Node's node_version.h, so the version probe reads
+// what it reads in production), against `true` under the same `env`.
+const FAKE_NODE = join(work, 'fake-node/bin/node');
 {
-  const text = readFileSync(TS_INIT, 'utf8');
-  const lines = text.split('\n');
-  const at = lines.findIndex((l) => l.startsWith('exec '));
-  lines[at] = 'exec true';
-  writeFileSync(LAUNCHER_ONLY, lines.join('\n'), { mode: 0o755 });
+  mkdirSync(dirname(FAKE_NODE), { recursive: true });
+  symlinkSync(which('true') ?? '/bin/true', FAKE_NODE);
+  const header = join(dirname(dirname(realpathSync(NODE))), 'include/node/node_version.h');
+  if (existsSync(header)) {
+    mkdirSync(join(work, 'fake-node/include/node'), { recursive: true });
+    copyFileSync(header, join(work, 'fake-node/include/node/node_version.h'));
+  }
 }
+const withFakeNode = (argv) => nsArgv(['env', `TS_INIT_NODE=${FAKE_NODE}`, ...argv]);
 const EXTRA_STARTUP = [
-  { id: 'ts-init-no-sh', argv: nsArgv([NODE, TS_INIT, '--', 'true']) },
-  { id: 'launcher-only', argv: nsArgv([LAUNCHER_ONLY, '--', 'true']) },
+  { id: 'ts-init-sh', argv: nsArgv([TS_INIT_SH, '--', 'true']) },
+  { id: 'ts-init-no-launcher', argv: nsArgv([NODE, '--v8-pool-size=1', BUNDLE, '--', 'true']) },
+  { id: 'bare-node-init', argv: nsArgv([NODE, BARE_INIT, 'true']) },
+  { id: 'env-true', argv: withFakeNode(['true']) },
+  { id: 'launcher-compiled', argv: withFakeNode([TS_INIT_COMPILED, '--', 'true']) },
+  { id: 'launcher-sh', argv: withFakeNode([TS_INIT_SH, '--', 'true']) },
+];
+// The early-SIGTERM window: each contender's program sleeps 0.5 s.
+const TERM_CONTENDERS = [
+  ...(which('tini') ? [{ id: 'tini', argv: [which('tini'), '--', 'sleep', '0.5'] }] : []),
+  { id: 'node', argv: [NODE, BARE_INIT, 'sleep', '0.5'] },
+  { id: 'ts-init', argv: [TS_INIT, '--', 'sleep', '0.5'] },
+  { id: 'ts-init-sh', argv: [TS_INIT_SH, '--', 'sleep', '0.5'] },
 ];
 
 // ---- report -----------------------------------------------------------------------
 
 const COLUMNS = ['none', 'node', ...PEERS, ...(opts.compare !== undefined ? ['before'] : []), 'ts-init'];
+const SCENARIOS = ['startup', 'idle', 'signals', 'burst', 'storm', 'exit', 'termWindow'];
+// With --only, the figures of the scenarios not run are left out.
+const withAll = (results) => ({ ...Object.fromEntries(SCENARIOS.map((k) => [k, {}])), ...results });
 
 function fmt(value, digits) {
   if (value === undefined || value === null || Number.isNaN(value)) return '—';
@@ -105,10 +128,6 @@ function ratio(a, b) {
   if (a === undefined || b === undefined || b === 0) return '—';
   return `${(a / b).toFixed(2)}×`;
 }
-
-const SCENARIOS = ['startup', 'idle', 'signals', 'burst', 'storm', 'exit'];
-// With --only, the figures of the scenarios not run show as "—".
-const withAll = (results) => ({ ...Object.fromEntries(SCENARIOS.map((k) => [k, {}])), ...results });
 
 function table(results) {
   const s = withAll(results);
@@ -161,17 +180,8 @@ function targets(results) {
   const ts = (k) => s[k]['ts-init'];
   const out = [];
   const check = (ok, text) => out.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
-  if (ts('startup') !== undefined) {
-    const su = ts('startup').medianMs / s.startup.node?.medianMs;
-    const suCpu = ts('startup').cpuMedianMs / s.startup.node?.cpuMedianMs;
-    check(su <= 1.15, `start-up ≤ 1.15× node -e 0: ${su.toFixed(2)}× wall, ${suCpu.toFixed(2)}× CPU`);
-    const l = s.startup['launcher-only'];
-    const n = s.startup.none;
-    out.push(
-      `       the sh launcher alone (exec true): +${fmt(l.medianMs - n.medianMs, 1)} ms wall, +${fmt(l.cpuMedianMs - n.cpuMedianMs, 1)} ms CPU over plain true; ` +
-        `ts-init without it (node bin/ts-init): ${fmt(s.startup['ts-init-no-sh'].medianMs, 1)} ms, ${fmt(s.startup['ts-init-no-sh'].cpuMedianMs, 1)} ms CPU`,
-    );
-  }
+  if (ts('startup') !== undefined) startupTargets(s, ts, check, out);
+  if (Object.keys(s.termWindow).length > 0) termWindowTargets(s, check, out);
   if (ts('idle') !== undefined) {
     const mem = ts('idle').rssMiB - s.idle.node?.rssMiB;
     check(mem <= 6, `idle RSS ≤ idle node + 6 MiB: ${mem >= 0 ? '+' : ''}${mem.toFixed(1)} MiB`);
@@ -202,6 +212,36 @@ function targets(results) {
   return out.join('\n');
 }
 
+function startupTargets(s, ts, check, out) {
+  const su = ts('startup')?.medianMs / s.startup.node?.medianMs;
+  const suCpu = ts('startup')?.cpuMedianMs / s.startup.node?.cpuMedianMs;
+  check(su <= 1.15, `start-up ≤ 1.15× node -e 0: ${su.toFixed(2)}× wall, ${suCpu.toFixed(2)}× CPU`);
+  const st = s.startup;
+  const bare = ts('startup')?.medianMs / st['bare-node-init']?.medianMs;
+  const bareCpu = ts('startup')?.cpuMedianMs / st['bare-node-init']?.cpuMedianMs;
+  check(bare <= 1.05, `start-up ≤ 1.05× a bare Node init that spawns its argv (bench/bare-init.cjs): ${bare.toFixed(2)}× wall, ${bareCpu.toFixed(2)}× CPU`);
+  for (const [id, name] of [['launcher-compiled', 'the compiled launcher'], ['launcher-sh', 'the sh launcher']]) {
+    out.push(`       ${name} alone (its node is true): +${fmt(st[id].medianMs - st['env-true'].medianMs, 2)} ms wall, +${fmt(st[id].cpuMedianMs - st['env-true'].cpuMedianMs, 2)} ms CPU over plain true`);
+  }
+  out.push(
+    `       ts-init -- true: ${fmt(ts('startup').medianMs, 1)} ms (${TS_INIT === TS_INIT_COMPILED ? 'compiled' : 'sh'} launcher), ${fmt(st['ts-init-sh'].medianMs, 1)} ms (sh launcher), ` +
+      `${fmt(st['ts-init-no-launcher'].medianMs, 1)} ms (no launcher); bare Node init ${fmt(st['bare-node-init'].medianMs, 1)} ms, ${fmt(st['bare-node-init'].cpuMedianMs, 1)} ms CPU`,
+  );
+}
+
+function termWindowTargets(s, check, out) {
+  const tw = s.termWindow;
+  check(
+    tw['ts-init']?.windowMs !== undefined && tw.node?.windowMs !== undefined && tw['ts-init'].windowMs <= tw.node.windowMs + 5,
+    `early-SIGTERM window ≤ a bare Node init's + 5 ms: ts-init ${fmt(tw['ts-init']?.windowMs, 0)} ms, bare Node ${fmt(tw.node?.windowMs, 0)} ms ` +
+      `(sh launcher ${fmt(tw['ts-init-sh']?.windowMs, 0)} ms, tini ${fmt(tw.tini?.windowMs, 0)} ms; step ${opts.termStepMs} ms, ${opts.termReps} run(s) per delay)`,
+  );
+  out.push(
+    `       handled in at least half the runs from: ts-init ${fmt(tw['ts-init']?.halfMs, 0)} ms, bare Node ${fmt(tw.node?.halfMs, 0)} ms, ` +
+      `sh launcher ${fmt(tw['ts-init-sh']?.halfMs, 0)} ms, tini ${fmt(tw.tini?.halfMs, 0)} ms (per-delay counts in the JSON)`,
+  );
+}
+
 // ---- main ------------------------------------------------------------------------
 
 async function main() {
@@ -215,6 +255,7 @@ async function main() {
     ['burst', burstScenario],
     ['storm', stormScenario],
     ['exit', exitScenario],
+    ['termWindow', (c) => termWindowScenario(c, TERM_CONTENDERS)],
   ]) {
     if (opts.only !== undefined && !opts.only.includes(name)) continue;
     const t = Date.now();

@@ -229,6 +229,53 @@ export async function stormScenario(ctx) {
   return result;
 }
 
+// ---- 6. early-SIGTERM window -------------------------------------------------------
+
+/**
+ * As PID 1 of a fresh namespace, each contender gets SIGTERM at fixed delays
+ * after its exec (`tools termat`); its program sleeps 0.5 s. Handled: the
+ * signal reached the program (exit 143). Lost: the kernel dropped it, since a
+ * namespace's PID 1 without a handler ignores SIGTERM, and Node resets
+ * every disposition at start-up; the run then ends with the sleep (exit 0).
+ * The window is the smallest delay from which on every run was handled.
+ */
+export async function termWindowScenario(ctx, contenders) {
+  const { opts, TOOLS, ENV } = ctx;
+  const delays = [];
+  for (let d = 0; d <= opts.termMaxMs; d += opts.termStepMs) delays.push(d);
+  const handled = contenders.map(() => delays.map(() => 0));
+  const runs = contenders.map(() => delays.map(() => 0));
+  for (let rep = 0; rep < opts.termReps; rep++) {
+    for (const [j, d] of delays.entries()) {
+      for (let k = 0; k < contenders.length; k++) {
+        const i = (k + rep + j) % contenders.length;
+        const out = spawnSync(TOOLS, ['termat', String(d * 1000), ...contenders[i].argv], { env: ENV, encoding: 'utf8', timeout: 30_000 });
+        const code = Number(out.stdout.trim().split(' ')[0]);
+        runs[i][j]++;
+        if (code === 143) handled[i][j]++;
+      }
+    }
+  }
+  // From which delay on were all runs (windowMs), and at least half (halfMs),
+  // handled? On a loaded machine the first is set by the slowest start-up.
+  const from = (i, enough) => {
+    let at = 0;
+    delays.forEach((d, j) => {
+      if (!enough(handled[i][j], runs[i][j])) at = d + opts.termStepMs;
+    });
+    return at > opts.termMaxMs ? undefined : at;
+  };
+  const result = {};
+  contenders.forEach((c, i) => {
+    result[c.id] = {
+      windowMs: from(i, (h, n) => h === n),
+      halfMs: from(i, (h, n) => 2 * h >= n),
+      handled: delays.map((d, j) => `${d}:${handled[i][j]}/${runs[i][j]}`).join(' '),
+    };
+  });
+  return result;
+}
+
 // ---- 5. exit latency -------------------------------------------------------------
 
 function lineFrom(stream, timeoutMs) {

@@ -15,6 +15,10 @@
  *   tools rtcount SIG QUIET_MS                count SIG and SIGTERM as queued, until
  *                                             QUIET_MS pass without one
  *   tools burst PID COUNT SIG                 send COUNT SIG, then SIGTERM, to PID
+ *   tools termat DELAY_US CMD...               run CMD as PID 1 of a new PID
+ *                                             namespace (own /proc), SIGTERM it
+ *                                             DELAY_US after its exec; print
+ *                                             its exit status
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -26,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -289,6 +295,51 @@ static int burst(pid_t pid, int count, int sig) {
   return 0;
 }
 
+/* ---- termat: the early-SIGTERM window ---------------------------------- */
+
+/*
+ * The delay is counted from the exec itself: the child holds the write end
+ * of a close-on-exec pipe, so the parent's read returns (EOF) the moment the
+ * exec succeeds. As PID 1 of its namespace, the program has no default
+ * action for SIGTERM: the kernel drops the signal unless a handler is
+ * installed by then. So the exit status tells: 128+15 or the program's own
+ * "handled" code, or the status of a run the signal never reached.
+ */
+static int termat(long delay_us, char **cmd) {
+  if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
+    perror("termat: unshare");
+    return 2;
+  }
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return 2;
+  pid_t pid = fork();
+  if (pid < 0) return 2;
+  if (pid == 0) {
+    close(p[0]);
+    /* A /proc of the new namespace, as unshare --mount-proc makes it. */
+    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) _exit(2);
+    execvp(cmd[0], cmd);
+    _exit(127);
+  }
+  close(p[1]);
+  char c;
+  while (read(p[0], &c, 1) < 0 && errno == EINTR) {
+  }
+  int64_t t0 = now_ns();
+  close(p[0]);
+  struct timespec until = {.tv_sec = (t0 + delay_us * 1000) / 1000000000LL, .tv_nsec = (t0 + delay_us * 1000) % 1000000000LL};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
+  }
+  int64_t sent = now_ns();
+  kill(pid, SIGTERM);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  printf("%d %.3f\n", code, (double)(sent - t0) / 1e6);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "startup") == 0) return startup(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "sigchild") == 0) return sigchild();
@@ -297,6 +348,7 @@ int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "pidwait") == 0) return pidwait(atoi(argv[2]));
   if (argc >= 4 && strcmp(argv[1], "rtcount") == 0) return rtcount(atoi(argv[2]), atoi(argv[3]));
   if (argc >= 5 && strcmp(argv[1], "burst") == 0) return burst(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
-  fprintf(stderr, "usage: tools startup|sigchild|storm|exitchild|pidwait|rtcount|burst ...\n");
+  if (argc >= 4 && strcmp(argv[1], "termat") == 0) return termat(atol(argv[2]), argv + 3);
+  fprintf(stderr, "usage: tools startup|sigchild|storm|exitchild|pidwait|rtcount|burst|termat ...\n");
   return 1;
 }

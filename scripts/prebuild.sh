@@ -4,6 +4,9 @@
 #   prebuilds/linux-x64/ts-init.glibc.node    prebuildify --napi --strip, host gcc
 #   prebuilds/linux-x64/ts-init.musl.node     musl-gcc (Debian's musl-tools)
 #   prebuilds/linux-arm64/ts-init.glibc.node  aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu)
+#   prebuilds/linux-x64/ts-init-launcher      the compiled launcher, musl-gcc -static
+#   prebuilds/linux-arm64/ts-init-launcher    the same, aarch64-linux-gnu-gcc -static
+#                                             against Debian's musl-dev:arm64
 #
 # Each file carries an explicit libc tag: node-gyp-build treats an untagged
 # file as fitting every libc, so an untagged glibc build would be picked on
@@ -59,7 +62,51 @@ cross() { # cross CC STRIP DIR TAG
 cross musl-gcc strip linux-x64 musl
 CFLAGS="$CFLAGS -include scripts/glibc-compat.h" cross aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64 glibc
 
+# The launcher (src/native/launcher.c) is a program, not an addon: linked
+# statically, one binary serves glibc and musl images alike. Both link musl:
+# x64 with musl-gcc; arm64 with the aarch64 cross compiler and Debian's
+# musl-dev:arm64, which apt downloads into the work directory with lists of
+# its own (the machine's apt configuration is not touched, nothing is
+# installed). Where that download fails, arm64 links glibc statically
+# instead (600 KB, of which ~500 KB is glibc's static start-up; safe for a
+# program with no NSS, locale or dlopen) and says so. Every warning is an
+# error here: nothing unexamined ships.
+musl_arm64_specs() { # prints the path of a gcc specs file for aarch64 musl, or fails
+  apt_dir=$WORK/apt
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/deb"
+  set -- -q -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Dir::State::Lists="$apt_dir/lists" \
+    -o Dir::Cache="$apt_dir/cache" -o Dir::State::status=/dev/null
+  apt-get "$@" update >"$apt_dir/log" 2>&1 || return 1
+  (cd "$apt_dir/deb" && apt-get "$@" download musl-dev:arm64) >>"$apt_dir/log" 2>&1 || return 1
+  dpkg -x "$apt_dir"/deb/musl-dev_*_arm64.deb "$apt_dir/root" || return 1
+  # Debian's specs name /usr/{include,lib}/aarch64-linux-musl: point them at the extracted copy.
+  sed "s|/usr/include/aarch64-linux-musl|$apt_dir/root/usr/include/aarch64-linux-musl|g; s|/usr/lib/aarch64-linux-musl|$apt_dir/root/usr/lib/aarch64-linux-musl|g" \
+    "$apt_dir/root/usr/lib/aarch64-linux-musl/musl-gcc.specs" >"$apt_dir/musl.specs" || return 1
+  echo "$apt_dir/musl.specs"
+}
+launcher() { # launcher CC STRIP DIR [CFLAGS...]
+  cc=$1 strip=$2 dir=$3
+  shift 3
+  if ! command -v "$cc" >/dev/null 2>&1; then
+    echo "prebuild: $cc not found, skipping $dir/ts-init-launcher" >&2
+    [ "${PREBUILD_REQUIRE_ALL:-0}" = 1 ] && exit 1
+    return 0
+  fi
+  mkdir -p "prebuilds/$dir"
+  "$cc" "$@" -static -Os -Wall -Wextra -Werror -o "prebuilds/$dir/ts-init-launcher" src/native/launcher.c
+  "$strip" --strip-all "prebuilds/$dir/ts-init-launcher"
+  echo "prebuild: $dir launcher done"
+}
+launcher musl-gcc strip linux-x64
+if specs=$(musl_arm64_specs); then
+  launcher aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64 -specs="$specs"
+else
+  echo "prebuild: could not fetch Debian's musl-dev:arm64 ($WORK/apt/log), linking glibc statically for arm64" >&2
+  [ "${PREBUILD_REQUIRE_ALL:-0}" = 1 ] && exit 1
+  launcher aarch64-linux-gnu-gcc aarch64-linux-gnu-strip linux-arm64
+fi
+
 # What the binaries were built from: test/package/package.test.ts checks it, so a
 # change to the addon without `npm run prebuilds` fails CI instead of
 # shipping stale binaries (in the repo build/Release hides them from tests).
-sha256sum src/native/addon.c binding.gyp scripts/glibc-compat.h scripts/prebuild.sh > prebuilds/SOURCES.sha256
+sha256sum src/native/addon.c src/native/launcher.c binding.gyp scripts/glibc-compat.h scripts/prebuild.sh > prebuilds/SOURCES.sha256

@@ -255,16 +255,6 @@ export function appendPreload(existing: Buffer | undefined, library: Buffer): Bu
   return Buffer.concat([existing, Buffer.from(':'), library]);
 }
 
-/** `env` with `entries` replacing the variables of the same names. */
-export function withVariables(env: readonly Buffer[], entries: ReadonlyMap<string, Buffer>): Buffer[] {
-  if (entries.size === 0) return [...env];
-  const replaced = (entry: Buffer): boolean => {
-    const eq = entry.indexOf(0x3d);
-    return entries.has(entry.subarray(0, eq === -1 ? entry.length : eq).toString('latin1'));
-  };
-  return [...env.filter((e) => !replaced(e)), ...[...entries].map(([name, value]) => Buffer.concat([Buffer.from(`${name}=`), value]))];
-}
-
 function uid(): number {
   return process.geteuid?.() ?? -1;
 }

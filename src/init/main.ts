@@ -9,11 +9,11 @@ import { signalName } from '../shared/signals.js';
 import { packageVersion } from '../shared/version.js';
 import { parseArgs, usage, type CliResult, type Config } from './cli.js';
 import { describeStatus, exitCodeFor, type ChildStatus } from './exit-status.js';
-import { fixUser, withVariables } from './fix-user.js';
+import { fixUser } from './fix-user.js';
 import { Forwarder, sendSignal } from './forwarder.js';
 import { guardChild, type Guard } from './guard.js';
 import { KillAfter } from './kill-after.js';
-import { childEnvironment, environmentValue, inheritedFds, inheritedSignals, LAUNCHER_PREFIX, rawArgs, rawEnvironment } from './launcher-env.js';
+import { childEnvironment, readLaunch, type Launch, type LauncherEntry, type LauncherKind } from './launcher-env.js';
 import { Reaper } from './reaper.js';
 import { rewriteSignal } from './rewrite.js';
 import { Shutdown } from './shutdown.js';
@@ -24,13 +24,13 @@ import { startChild } from './spawn.js';
 const SWEEP_INTERVAL_MS = 1000;
 
 /** -h, --version, -l and usage errors: what to print where, and the exit status. */
-function answer(parsed: Exclude<CliResult, { kind: 'run' }>, packageRoot: string): { fd: 1 | 2; text: string; code: number } {
+function answer(parsed: Exclude<CliResult, { kind: 'run' }>, packageRoot: string, launcher: LauncherKind): { fd: 1 | 2; text: string; code: number } {
   const version = packageVersion(packageRoot);
   switch (parsed.kind) {
     case 'help':
       return { fd: 1, text: usage(version), code: 0 };
     case 'version':
-      return { fd: 1, text: `ts-init version ${version}\n`, code: 0 };
+      return { fd: 1, text: `ts-init version ${version} (${launcher === 'none' ? 'no' : launcher} launcher)\n`, code: 0 };
     case 'license': {
       let text: string;
       try {
@@ -71,30 +71,39 @@ function prepareInit(native: Native, config: Config): void {
 }
 
 /** Starts the program; throws FatalError (127/126 as tini, 1 otherwise) when it cannot. */
-function spawnProgram(native: Native, config: Config, raw: Buffer[]): number {
-  const env = config.fixUser ? withVariables(raw, fixUser(native, config, raw)) : raw;
-  if (log.enabled('trace')) traceHandOver(config, env);
-  const childPid = startChild(native, config.argv, env);
+function spawnProgram(native: Native, config: Config, launch: Launch): number {
+  const extraEnv = config.fixUser ? fixUser(native, config, launch.env) : new Map<string, Buffer>();
+  if (log.enabled('trace')) traceHandOver(config, launch, extraEnv);
+  const childPid = startChild(native, config.argv, launch, extraEnv);
   log.info(`Spawned child process '${config.argv[0]?.toString() ?? ''}' with pid '${childPid}'`, { child: childPid });
   return childPid;
 }
 
 /** -vvv: what the launcher recorded, and what the child is started with. */
-function traceHandOver(config: Config, env: readonly Buffer[]): void {
-  const { blocked, ignored } = inheritedSignals(env);
-  const names = (signals: number[]): string => (signals.length === 0 ? 'none' : signals.map(signalName).join(' '));
-  const from = environmentValue(env, `${LAUNCHER_PREFIX}SIGBLK`) !== undefined ? 'launcher' : 'defaults (no launcher record)';
-  log.trace(`Hand-over from the ${from}: blocked signals ${names(blocked)}; ignored signals ${names(ignored)}; descriptors ${inheritedFds(env).join(' ')}`, { blocked, ignored });
+function traceHandOver(config: Config, launch: Launch, extraEnv: ReadonlyMap<string, Buffer>): void {
+  const names = (signals: readonly number[]): string => (signals.length === 0 ? 'none' : signals.map(signalName).join(' '));
+  log.trace(`Hand-over from the ${launch.kind} launcher: blocked signals ${names(launch.blocked)}; ignored signals ${names(launch.ignored)}; descriptors ${launch.fds.join(' ')}`, {
+    blocked: launch.blocked,
+    ignored: launch.ignored,
+  });
   const argv = config.argv.map((a) => `'${printable(a)}'`).join(' ');
-  log.trace(`Spawning ${argv} with ${childEnvironment(env).length} environment variables, in a process group of its own`);
+  log.trace(`Spawning ${argv} with ${childEnvironment(launch.env, extraEnv).length} environment variables, in a process group of its own`);
 }
 
-export function run(packageRoot: string): void {
+/** `entry`: the file Node ran, the bundle (compiled launcher) or bin/ts-init (sh launcher). */
+export function run(packageRoot: string, entry: LauncherEntry = 'bundle'): void {
   // First: catch signals before anything else can take time.
   const forwarder = new Forwarder();
 
-  const raw = rawEnvironment();
-  const parsed = parseArgs(rawArgs(), raw);
+  let launch: Launch;
+  try {
+    launch = readLaunch(entry);
+  } catch (error) {
+    if (!(error instanceof FatalError)) throw error;
+    writeFd(2, `ts-init: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  const parsed = parseArgs(launch.args, launch.env);
   if (parsed.kind === 'error' && parsed.logFormat === 'json') {
     // Asked for JSON: the one line a log collector can parse, without the usage text.
     log.configure('fatal', 'json', packageRoot);
@@ -102,19 +111,20 @@ export function run(packageRoot: string): void {
     process.exit(1);
   }
   if (parsed.kind !== 'run') {
-    const { fd, text, code } = answer(parsed, packageRoot);
+    const { fd, text, code } = answer(parsed, packageRoot, launch.kind);
     writeFd(fd, text);
     process.exit(code);
   }
   const config = parsed.config;
   log.configure(levelForVerbosity(config.verbosity), config.logFormat, packageRoot);
+  for (const note of launch.notes) log.info(note);
 
   let native: Native | undefined;
   try {
     native = loadNative(packageRoot);
     forwarder.attachNative(native, process.pid === 1);
     prepareInit(native, config);
-    const childPid = spawnProgram(native, config, raw);
+    const childPid = spawnProgram(native, config, launch);
     const guard = guardChild(native, childPid);
     process.on('uncaughtException', (error) => {
       log.fatal(`internal error: ${error.stack ?? error.message}`);
@@ -128,13 +138,6 @@ export function run(packageRoot: string): void {
     log.fatal(error.message);
     if (native === undefined) process.exit(error.exitCode);
     exitNow(native, error.exitCode);
-  }
-
-  if (environmentValue(raw, `${LAUNCHER_PREFIX}FAULT`)?.toString() === 'throw-after-spawn') {
-    // Test hook (see test/init/logging.test.ts): an internal error while the child runs.
-    setTimeout(() => {
-      throw new Error('injected fault');
-    }, 200);
   }
 }
 

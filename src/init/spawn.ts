@@ -4,7 +4,7 @@ import type { Native, SpawnError } from '../native/loader.js';
 import { FatalError } from '../shared/errors.js';
 import { lookPath } from '../shared/path.js';
 import { ENOENT, ENOTDIR } from '../shared/signals.js';
-import { childEnvironment, environmentValue, inheritedFds, inheritedSignals } from './launcher-env.js';
+import { childEnvironment, environmentValue, type Launch } from './launcher-env.js';
 
 /** PROGRAM is nowhere on PATH: reported exactly as a failed execve would be. */
 class ResolveError extends Error implements SpawnError {
@@ -33,19 +33,18 @@ function isSpawnError(error: unknown): error is SpawnError {
  * FatalError saying why, with tini's exit code: 127 not found, 126 not
  * executable, 1 for any other step that failed.
  */
-export function startChild(native: Native, argv: readonly Buffer[], raw: readonly Buffer[], extraEnv: Readonly<Record<string, string>> = {}): number {
+export function startChild(native: Native, argv: readonly Buffer[], launch: Launch, extraEnv: ReadonlyMap<string, Buffer> = new Map()): number {
   const program = argv[0] as Buffer;
   try {
-    const file = resolveProgram(program, environmentValue(raw, 'PATH'));
-    const { blocked, ignored } = inheritedSignals(raw);
-    return native.spawn(file, argv, childEnvironment(raw, extraEnv), {
-      blocked,
-      ignored,
+    const file = resolveProgram(program, environmentValue(launch.env, 'PATH'));
+    return native.spawn(file, argv, childEnvironment(launch.env, extraEnv), {
+      blocked: launch.blocked,
+      ignored: launch.ignored,
       foreground: true,
-      fds: inheritedFds(raw),
+      fds: launch.fds,
       // systemd-style socket activation names the pid that should take the
       // sockets; when that was us, it is the child now.
-      listenPid: environmentValue(raw, 'LISTEN_PID')?.toString() === String(process.pid),
+      listenPid: environmentValue(launch.env, 'LISTEN_PID')?.toString() === String(process.pid),
     });
   } catch (error) {
     if (!isSpawnError(error)) throw error;

@@ -127,6 +127,10 @@ else
   not_ok "installed from the tarball with no compiler in the image; no build/ (the prebuild is used)" "$image_files"
 fi
 
+# The install script (allowed with --allow-scripts, as the README shows) swapped in the compiled launcher.
+launcher=$(run --rm --entrypoint ts-init "$IMAGE" --version 2>&1)
+check "the install script put the compiled launcher in place of the sh one" $(grep -q '(compiled launcher)' <<<"$launcher"; echo $?) "ts-init --version: $launcher"
+
 t_checks=$(now)
 
 # 1. Exit codes pass through, including a signal death (128 + N).

@@ -1,7 +1,7 @@
 // The zombie-reaping test harness: runs ts-init (or a peer) as PID 1 of a
 // fresh PID namespace, watches processes through /proc, and bounds every
 // wait so that a hung child fails a test instead of hanging CI.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,13 @@ import { which } from '../../src/shared/path.js';
 import { childrenOf, stateOf } from '../../src/shared/proc.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const TS_INIT = join(ROOT, 'bin/ts-init');
+/** The POSIX sh fallback launcher, as committed (installs replace it with the compiled one where it runs). */
+export const TS_INIT_SH = join(ROOT, 'bin/ts-init');
+/** The compiled launcher of this checkout (scripts/build-launcher.js, run by npm run build). */
+export const TS_INIT_COMPILED = join(ROOT, 'build/launcher/bin/ts-init');
+/** What the suite runs: the compiled launcher, as installs get it; TS_INIT_TEST_LAUNCHER=sh for the fallback. */
+export const TS_INIT = process.env['TS_INIT_TEST_LAUNCHER'] === 'sh' ? TS_INIT_SH : TS_INIT_COMPILED;
+if (!existsSync(TS_INIT)) throw new Error(`${TS_INIT} is missing: run npm run build (it builds the compiled launcher with musl-gcc or cc)`);
 export const FIXTURES = join(ROOT, 'test/fixtures');
 /** Debian's python3: the fixtures catch real-time signals, which Node cannot. */
 export const PYTHON = '/usr/bin/python3';

@@ -28,7 +28,7 @@ t.test('the usage says what TINI_VERBOSITY accepts beyond 0-4, as tini reads it'
 t.test('--version and -l', async (t) => {
   const v = await tsInit(['--version']);
   t.equal(v.exitCode, 0);
-  t.match(String(v.stdout), /^ts-init version \d+\.\d+\.\d+\n$/);
+  t.match(String(v.stdout), /^ts-init version \d+\.\d+\.\d+ \((compiled|sh) launcher\)\n$/, 'and which launcher runs (docs/launcher.md)');
   const l = await tsInit(['-l']);
   t.equal(l.exitCode, 0);
   t.match(String(l.stdout), /MIT License/);

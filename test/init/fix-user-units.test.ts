@@ -13,7 +13,6 @@ import {
   passwdFieldProblem,
   passwdLine,
   privateDirectoryProblem,
-  withVariables,
 } from '../../src/init/fix-user.js';
 import { printable } from '../../src/shared/log.js';
 
@@ -113,13 +112,6 @@ t.test('a usable HOME is absolute, not /, writable, and fits a passwd entry', as
   t.equal(isUsableHome(b('/nonexistent-ts-init-home')), false);
   t.equal(isUsableHome(b('/etc/passwd')), false, 'a file is not a home');
   t.equal(isUsableHome(b('/tmp')), true);
-});
-
-t.test('withVariables replaces same-named entries and keeps the rest as they were', async (t) => {
-  const env = [b('HOME=/'), b('A=\xff'), b('HOME=/dup'), b('HOMEX=1'), b('NOEQUALS')];
-  const out = withVariables(env, new Map([['HOME', b('/h\xff')], ['USER', b('app')]]));
-  t.same(out.map((e) => e.toString('latin1')), ['A=\xff', 'HOMEX=1', 'NOEQUALS', 'HOME=/h\xff', 'USER=app']);
-  t.same(withVariables(env, new Map()), env, 'nothing to replace');
 });
 
 t.test('printable: one line, every byte visible', async (t) => {

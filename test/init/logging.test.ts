@@ -2,13 +2,14 @@
 // and an init that survives a closed stderr or a pipe with no reader.
 import t from 'tap';
 import { join } from 'node:path';
-import { peer, processExists, PYTHON, ROOT, run, tsInit, TS_INIT, waitFor } from '../helpers/harness.js';
+import { fixture, peer, processExists, PYTHON, ROOT, run, tsInit, TS_INIT, waitFor } from '../helpers/harness.js';
 
 t.test('text lines read like tini\'s', async (t) => {
   const r = await tsInit(['-v', '--', 'sh', '-c', 'exit 4']);
   t.equal(r.exitCode, 4);
   const lines = String(r.stderr).trim().split('\n');
-  t.match(lines[0], /^\[INFO  ts-init \(\d+\)\] Spawned child process 'sh' with pid '\d+'$/);
+  t.match(lines[0], /^\[INFO  ts-init \(\d+\)\] Launcher: (compiled|sh) /, 'first, which launcher started ts-init');
+  t.match(lines[1], /^\[INFO  ts-init \(\d+\)\] Spawned child process 'sh' with pid '\d+'$/);
   t.match(lines.at(-1), /^\[INFO  ts-init \(\d+\)\] /);
   t.match(String(r.stderr), /Main child exited normally \(with status '4'\)/);
 });
@@ -51,7 +52,7 @@ t.test('-vvv (trace) shows what -vv does not: the hand-over, the spawn, each sig
   const trace = await tsInit(['-vvv', ...program]);
   t.equal(trace.exitCode, 0);
   const err = String(trace.stderr);
-  const fds = /^\[TRACE ts-init \(\d+\)\] Hand-over from the launcher: blocked signals none; ignored signals none; descriptors ([\d ]+)$/m.exec(err)?.[1];
+  const fds = /^\[TRACE ts-init \(\d+\)\] Hand-over from the (?:compiled|sh) launcher: blocked signals none; ignored signals none; descriptors ([\d ]+)$/m.exec(err)?.[1];
   t.ok(fds !== undefined && ['0', '1', '2'].every((fd) => fds.split(' ').includes(fd)), `the hand-over line lists stdio: ${fds}`);
   t.match(err, /^\[TRACE ts-init \(\d+\)\] Spawning 'sh' '-c' 'trap .*' with \d+ environment variables, in a process group of its own$/m);
   t.match(err, /^\[TRACE ts-init \(\d+\)\] Received SIGUSR2$/m);
@@ -142,7 +143,8 @@ t.test('stderr is a pipe with no reader: ts-init survives and the child is not h
 });
 
 t.test('an internal error while the child runs: the guard kills the child, ts-init exits 1 with a message', async (t) => {
-  const r = await tsInit(['-v', '--', 'sleep', '30'], { env: { __TS_INIT_FAULT: 'throw-after-spawn' }, timeout: 20_000 });
+  // The fault comes from a module Node preloads: no test hook in the shipped code.
+  const r = await tsInit(['-v', '--', 'sleep', '30'], { env: { TS_INIT_NODE_FLAGS: `--require=${fixture('fault-after-spawn.cjs')}` }, timeout: 20_000 });
   t.equal(r.exitCode, 1);
   const err = String(r.stderr);
   t.match(err, /\[FATAL ts-init \(\d+\)\] internal error: Error: injected fault/);

@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import t from 'tap';
 import { probe, ProbeEnvironmentError, type ProbeRun, type ReapingResult, type StopResult, type ExitResult } from '../../src/index.js';
-import { fixture, PYTHON, TS_INIT } from '../helpers/harness.js';
+import { fixture, PYTHON, TS_INIT, TS_INIT_SH } from '../helpers/harness.js';
 
 // Short settle and stop timeouts keep the known-bad cases (each waits for
 // its SIGKILL) to a few seconds.
@@ -155,7 +155,8 @@ t.test('--uid runs PROGRAM as a numeric user with no passwd entry; ts-init --fix
   t.not(user?.idUn.exitCode, 0, '`id -un` finds no name');
   t.match(user?.idUn.output ?? '', /54321/);
   t.equal(user?.getent.exitCode, 2, '`getent passwd` has no entry');
-  t.match(withInit?.argv ?? [], ['setpriv', /--reuid=54321/, /--regid=0/, '--clear-groups', '--', TS_INIT, '--fix-user', '--', 'sleep'], 'the init runs as that user, with --fix-user');
+  // The probe runs its own package's bin/ts-init (in a checkout, the sh launcher).
+  t.match(withInit?.argv ?? [], ['setpriv', /--reuid=54321/, /--regid=0/, '--clear-groups', '--', TS_INIT_SH, '--fix-user', '--', 'sleep'], 'the init runs as that user, with --fix-user');
   t.same(withInit?.user?.actual, { uid: 54321, gid: 0 }, 'PROGRAM itself (the init\'s child) runs as that user');
   t.equal(withInit?.user?.idUn.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn.output ?? ''}`);
   t.match(withInit?.user?.getent.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
