@@ -8,16 +8,17 @@
 //    (atomic: a concurrent start sees one launcher or the other, never half
 //    a file). On any failure the sh launcher stays, and one line says why:
 //    the install itself never fails for this.
-// 2. installAddon: what the install script has always run, node-gyp-build
-//    (a prebuilt addon that fits, else a build from source).
+// 2. installAddon (scripts/install-addon.js): nothing when a prebuilt addon
+//    (or a local build) loads, else a build from source with npm's own
+//    node-gyp; the install fails with one line when that is impossible.
 //
 // npm install --ignore-scripts runs neither: then bin/ts-init stays the sh
 // launcher and the addon comes from prebuilds/ at run time.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, copyFileSync, existsSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installAddon } from './install-addon.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF_TEST_PASSED = 'ts-init launcher: self-test passed';
@@ -54,21 +55,7 @@ export function swapLauncher(root = ROOT) {
   }
 }
 
-/**
- * node-gyp-build, as the install script ran it before: the prebuilt addon
- * that fits, else a build from source. Its CLI finds its load test by name
- * on PATH (npm puts node_modules/.bin there); run here by path, so that the
- * script works outside npm too. Returns the exit status.
- */
-export function installAddon(root = ROOT) {
-  const resolveHere = createRequire(join(root, 'package.json')).resolve;
-  const fromSource = process.env.npm_config_build_from_source === 'true';
-  if (!fromSource && spawnSync(process.execPath, [resolveHere('node-gyp-build/build-test.js')], { cwd: root, stdio: 'ignore' }).status === 0) return 0;
-  const r = spawnSync(process.execPath, [resolveHere('node-gyp-build/bin.js')], { cwd: root, stdio: 'inherit' });
-  return r.status ?? 1;
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.stdout.write(`ts-init: ${swapLauncher()}\n`);
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.stdout.write(`ts-init-pid1: ${swapLauncher()}\n`);
   process.exitCode = installAddon();
 }

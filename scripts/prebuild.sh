@@ -39,8 +39,10 @@ mkdir -p "$WORK/src/native" && cp src/native/addon.c "$WORK/src/native/"
 # (and only the npm registry is reachable from our machines). --target is
 # the running Node because prebuildify --napi would otherwise name the newest
 # Node it knows, whose headers are not here; Node-API makes the choice moot.
+# --name: the addon's file name (ts-init.glibc.node, like the two below);
+# prebuildify would take the npm package's name (ts-init-pid1) instead.
 (cd "$WORK" && CFLAGS="-include $ROOT/scripts/glibc-compat.h" npm_config_nodedir=$(dirname "$(dirname "$NODE_INCLUDE")") \
-  "$ROOT/node_modules/.bin/prebuildify" --napi --strip --tag-libc --out "$ROOT" \
+  "$ROOT/node_modules/.bin/prebuildify" --napi --strip --tag-libc --name ts-init --out "$ROOT" \
     --target "$(node -p process.versions.node)" --node-gyp "$ROOT/node_modules/.bin/node-gyp")
 echo "prebuild: linux-x64 glibc done"
 

@@ -2,7 +2,7 @@
 // docs/probe.md): the entrypoint probe (ts-init-probe's checks: start,
 // reaping, SIGTERM, exit status as PID 1) and the types of its report.
 export { probe } from './probe/run.js';
-export { ProbeEnvironmentError } from './probe/namespace.js';
+export { ProbeEnvironmentError } from './probe/errors.js';
 export type { ProbeOptions } from './probe/options.js';
 export type {
   Check,

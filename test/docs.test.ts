@@ -219,3 +219,71 @@ t.test("the README's set-up commands are the project's: npm run example, npm tes
     `.ci/run installs all of: ${readmePackages.join(' ')}`,
   );
 });
+
+// The package's name on the npm registry. `ts-init` there is another
+// project (a TypeScript package initializer whose command rewrites the
+// app's package.json), so an install line naming it installs that instead.
+// Names known to be someone else's (CONTRIBUTING.md, "The package name"):
+const TAKEN_NAMES = ['ts-init'];
+// Not `npm install-scripts` (npm 11's approval command), which installs nothing.
+const NPM_INSTALL = /\bnpm\s+(?:install|i|add|isntall|in|ins|inst|insta|instal)(?![\w-])/;
+// npm options that take a separate value (`--prefix DIR`): that word is no package.
+const NPM_VALUE_OPTIONS = new Set(['--prefix', '--cache', '--registry', '--location', '--omit', '--include', '--tag', '--userconfig', '--globalconfig', '--loglevel', '-C', '--workspace', '-w']);
+
+/** The package specs (non-option words) of each `npm install` in a piece of code. */
+function installedSpecs(code: string): { line: string; specs: string[] }[] {
+  const out: { line: string; specs: string[] }[] = [];
+  for (const line of code.replace(/\\\n/g, ' ').split('\n')) {
+    const at = NPM_INSTALL.exec(line);
+    if (at === null) continue;
+    // The command ends where the shell or the sentence does.
+    const rest = line.slice(at.index + at[0].length).split(/&&|\|\||[;|#`)]/, 1)[0] ?? '';
+    const words = rest.split(/\s+/).filter((w) => w !== '');
+    const specs: string[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i] ?? '';
+      if (word.startsWith('-')) {
+        if (NPM_VALUE_OPTIONS.has(word)) i++;
+        continue;
+      }
+      specs.push(word.replace(/^["']|["']$/g, ''));
+    }
+    out.push({ line: line.trim(), specs });
+  }
+  return out;
+}
+
+/** The package name of a spec: `name`, `name@1.2`, `@scope/name@^1`; paths and URLs as they are. */
+const specName = (spec: string): string => (spec.startsWith('@') ? `@${spec.slice(1).split('@', 1)[0] ?? ''}` : spec.split('@', 1)[0] ?? '');
+
+/** What is wrong with the install lines of a document: each must install `name` and nothing else. */
+function installProblems(markdown: string, name: string): string[] {
+  const inline = [...prose(markdown).matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '');
+  const code = [...inline, ...codeBlocks(markdown).map((b) => b.body)];
+  return code
+    .flatMap(installedSpecs)
+    .flatMap(({ line, specs }) => specs.filter((spec) => specName(spec) !== name).map((spec) => `\`${line}\` installs ${spec}, not ${name}`));
+}
+
+t.test('the install-line checker itself tells our package from others', async (t) => {
+  t.same(installProblems('```dockerfile\nRUN npm install -g ts-init-pid1\n```\n', 'ts-init-pid1'), []);
+  t.same(installProblems('Run `npm i -D ts-init-pid1@^1.0` or `npm install --prefix /opt ts-init-pid1`.', 'ts-init-pid1'), []);
+  t.same(installProblems('`npm install` compiles nothing, and `npm install --ignore-scripts` works.', 'ts-init-pid1'), []);
+  t.same(installProblems('```sh\nnpm ci && npm install -g \\\n  ts-init-pid1 && npm run example\n```\n', 'ts-init-pid1'), []);
+  t.same(installProblems('`npm install-scripts approve ts-init-pid1` and `npm install -g --allow-scripts=ts-init-pid1 ts-init-pid1`', 'ts-init-pid1'), [], 'install-scripts is not an install; --allow-scripts= is an option');
+  t.same(installProblems('```dockerfile\nRUN npm install -g ts-init\n```\n', 'ts-init-pid1'), ['`RUN npm install -g ts-init` installs ts-init, not ts-init-pid1']);
+  t.same(installProblems('`npm i -g ts-init@0.1.0`', 'ts-init-pid1'), ['`npm i -g ts-init@0.1.0` installs ts-init@0.1.0, not ts-init-pid1']);
+  t.same(installProblems('```sh\nnpm install --cache /tmp/c ts-init-pid1 execa\n```\n', 'ts-init-pid1'), ['`npm install --cache /tmp/c ts-init-pid1 execa` installs execa, not ts-init-pid1']);
+});
+
+t.test("every npm install line in the documentation names this package (package.json's name)", async (t) => {
+  const name = (JSON.parse(read('package.json')) as { name: string }).name;
+  t.notOk(TAKEN_NAMES.includes(name), `"${name}" is not a name another project has on the npm registry`);
+  let lines = 0;
+  for (const doc of docs) {
+    const text = read(doc);
+    lines += codeBlocks(text).flatMap((b) => installedSpecs(b.body)).filter((l) => l.specs.length > 0).length;
+    t.same(installProblems(text, name), [], doc);
+  }
+  t.ok(lines >= 2, `the documentation has install lines to check (${lines}: the README's Dockerfiles at least)`);
+});

@@ -109,7 +109,7 @@ function strings(buf: Buffer, at: number, count: number): { list: Buffer[]; end:
  */
 export function parseRecord(buf: Buffer): Omit<Launch, 'kind'> & { flags: number } {
   const broken = (why: string): FatalError =>
-    new FatalError(`the compiled launcher's record is ${why}: bin/ts-init and dist/ts-init.cjs do not belong together; reinstall ts-init (npm rebuild ts-init)`);
+    new FatalError(`the compiled launcher's record is ${why}: bin/ts-init and dist/ts-init.cjs do not belong together; reinstall ts-init-pid1 (npm rebuild ts-init-pid1)`);
   if (buf.length < RECORD_HEADER || !buf.subarray(0, 8).equals(RECORD_MAGIC)) throw broken('not one');
   const protocol = buf.readUInt32LE(8);
   if (protocol !== RECORD_PROTOCOL) throw broken(`from protocol ${protocol}, and this ts-init reads ${RECORD_PROTOCOL}`);

@@ -1,8 +1,8 @@
 // Loads the native addon (addon.c beside this file) and gives it a type.
 import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { FatalError } from '../shared/errors.js';
+import { packageName } from '../shared/version.js';
 
 export interface SpawnOptions {
   /** Signals blocked in the child when it execs (what ts-init inherited). */
@@ -62,9 +62,26 @@ export interface Native {
 /** No addon fits this machine: ts-init exits 1 with one line saying what it has. */
 export class AddonMissingError extends FatalError {}
 
-/** The libc node-gyp-build matches prebuilds against (it looks for Alpine's marker file). */
+/**
+ * The C library the prebuilds are tagged with. LIBC overrides it (the
+ * variable node-gyp-build and prebuildify read); else Alpine's marker file
+ * means musl. scripts/install-addon.js decides the same way.
+ */
 function libcName(): string {
   return process.env['LIBC'] ?? (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
+}
+
+/**
+ * The files that may hold the addon, in the order they are tried: a local
+ * build (build/Release, made by node-gyp in a clone or when no prebuild
+ * fitted at install), then the prebuild for this platform, arch and libc.
+ * PREBUILDS_ONLY skips the local build (scripts/check-arm64.sh runs the arm64
+ * prebuild from an x64 checkout). scripts/install-addon.js looks for the same.
+ */
+export function addonCandidates(packageRoot: string): string[] {
+  const prebuild = join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, `ts-init.${libcName()}.node`);
+  if (process.env['PREBUILDS_ONLY'] !== undefined) return [prebuild];
+  return [join(packageRoot, 'build', 'Release', 'ts_init.node'), prebuild];
 }
 
 /** The prebuilt binaries the package carries, as "linux-x64/ts-init.glibc.node, …". */
@@ -86,50 +103,34 @@ function shippedPrebuilds(packageRoot: string): string {
 }
 
 /**
- * The start-up fast path: dlopen the file node-gyp-build would pick in the
- * common cases (a local build first, else this platform's prebuild for
- * this libc), without loading node-gyp-build itself. Measured: ~1 ms
- * instead of ~10 ms (most of it node-gyp-build reading process.config and
- * package files), paid before the child can start. Anything unusual (no
- * such file, a binary that does not load, PREBUILDS_ONLY) goes the full way.
+ * Loads the first candidate that dlopens (a broken local build does not hide
+ * a prebuild that fits), with process.dlopen: ~1 ms, where node-gyp-build,
+ * which this replaced, took ~10 ms (reading process.config and package
+ * files), paid before the child can start. When nothing fits, one line says
+ * what this machine is, what the package has and why each file was
+ * refused, because a stack trace from dlopen tells a user of an image
+ * nothing they can act on.
  */
-function loadDirect(packageRoot: string): Native | undefined {
-  const candidates = [`${packageRoot}/build/Release/ts_init.node`, `${packageRoot}/prebuilds/${process.platform}-${process.arch}/ts-init.${libcName()}.node`];
-  if (process.env['PREBUILDS_ONLY'] !== undefined) candidates.shift();
+export function loadNative(packageRoot: string): Native {
+  const candidates = addonCandidates(packageRoot);
+  const refused: string[] = [];
   for (const file of candidates) {
     if (!existsSync(file)) continue;
     try {
       const module = { exports: {} as Native };
       process.dlopen(module, file);
       return module.exports;
-    } catch {
-      return undefined; // let node-gyp-build try everything and explain a failure
+    } catch (error) {
+      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '').trim() : String(error);
+      refused.push(`${relative(packageRoot, file)}: ${reason}`);
     }
   }
-  return undefined;
-}
-
-/**
- * Finds the addon for this platform under packageRoot: a local build
- * (build/Release) or a prebuilt binary (prebuilds/<platform>-<arch>/, tagged
- * glibc or musl), the way node-gyp-build looks for them. When nothing fits,
- * one line says what this machine is and what the package has, because a
- * stack trace from dlopen tells a user of an image nothing they can act on.
- */
-export function loadNative(packageRoot: string): Native {
-  const direct = loadDirect(packageRoot);
-  if (direct !== undefined) return direct;
-  const require = createRequire(`${packageRoot}/package.json`);
-  try {
-    const load = require('node-gyp-build') as (dir: string) => Native;
-    return load(packageRoot);
-  } catch (error) {
-    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '').trim() : String(error);
-    throw new AddonMissingError(
-      `no usable native addon for ${process.platform}-${process.arch} ${libcName()} (Node ${process.version}) in ${packageRoot} ` +
-        `(prebuilt: ${shippedPrebuilds(packageRoot)}; ${reason}). ` +
-        'Install ts-init where a C compiler and python3 are available so that it builds from source (npm rebuild ts-init), ' +
-        'or use a linux-x64 (glibc or musl) or linux-arm64 (glibc) image.',
-    );
-  }
+  const why = refused.length > 0 ? refused.join('; ') : `no ${candidates.map((f) => relative(packageRoot, f)).join(' or ')}`;
+  const name = packageName(packageRoot);
+  throw new AddonMissingError(
+    `no usable native addon for ${process.platform}-${process.arch} ${libcName()} (Node ${process.version}) in ${packageRoot} ` +
+      `(prebuilt: ${shippedPrebuilds(packageRoot)}; ${why}). ` +
+      `Install ${name} where a C compiler, make and python3 are available so that it builds from source (npm rebuild ${name}), ` +
+      'or use a linux-x64 (glibc or musl) or linux-arm64 (glibc) image.',
+  );
 }

@@ -5,17 +5,12 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
-import { FatalError } from '../shared/errors.js';
 import { which } from '../shared/path.js';
 import { childrenOf, stateOf } from '../shared/proc.js';
+import { ProbeEnvironmentError } from './errors.js';
 import type { NamespaceMode } from './types.js';
 
-/** A problem with the probe's surroundings, not with PROGRAM: exit status 2. */
-export class ProbeEnvironmentError extends FatalError {
-  constructor(message: string) {
-    super(message, 2);
-  }
-}
+export { ProbeEnvironmentError };
 
 /** Throws a one-line ProbeEnvironmentError unless PROGRAM can be executed. */
 export function checkExecutable(program: string): void {

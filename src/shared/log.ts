@@ -3,6 +3,7 @@
 // pino costs start-up time).
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 export type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 export type LogFormat = 'text' | 'json';
@@ -28,6 +29,11 @@ interface PinoLike {
   trace(obj: Fields, msg: string): void;
 }
 type PinoFactory = (options: Record<string, unknown>, stream: { write(line: string): void }) => PinoLike;
+
+// pino and what it needs, bundled into one file of the package by
+// scripts/bundle.js (the package installs no dependencies), apart from the
+// init's own bundle so that start-up never reads it.
+const PINO_BUNDLE = 'dist/pino.cjs';
 
 // Writing to a pipe with no reader raises SIGPIPE in ts-init itself; the
 // forwarder must not pass that one on to the child (it would kill it).
@@ -131,9 +137,10 @@ export class Logger {
 
   private load(): PinoLike | undefined {
     if (this.pino !== undefined) return this.pino;
+    if (this.packageRoot === undefined) return undefined;
     try {
-      const require = createRequire(`${this.packageRoot ?? process.cwd()}/package.json`);
-      const pino = require('pino') as PinoFactory;
+      const require = createRequire(join(this.packageRoot, 'package.json'));
+      const pino = require(join(this.packageRoot, PINO_BUNDLE)) as PinoFactory;
       const text = this.format === 'text';
       this.pino = pino(
         { level: this.level, name: 'ts-init', base: { pid: process.pid } },

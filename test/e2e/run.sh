@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end: ts-init as the ENTRYPOINT of a real container (podman + runc).
 #
-# Packs ts-init (npm pack), builds a registry-free base image (host node +
-# npm + busybox-static, no compiler: test/e2e/base-image.sh), builds
+# Packs the package (npm pack), builds a registry-free base image (host node
+# + npm + busybox-static, no compiler: test/e2e/base-image.sh), builds
 # Dockerfile.test, which installs the tarball with `npm install -g` as users
 # do, then checks what image authors care about: exit codes, `podman stop`,
 # `-u 10000`, `-it` (Ctrl-C, job control), orphans from `podman exec`, `-g`.
+# Then it builds the README's own Dockerfiles, changed only in FROM (the
+# local base) and in what `npm install -g` installs (the packed tarball):
+# test/e2e/readme-dockerfiles.js. Each must install one package and run its
+# CMD (`node server.js`, our app mounted there) under ts-init as PID 1.
 #
 # Settings our VMs need (CONTRIBUTING.md, "The container test"): runtime
 # runc (crun rejects this host's hybrid cgroup layout) and explicit ulimits
@@ -32,12 +36,14 @@ IMAGE=localhost/ts-init-e2e:$ID
 PREFIX=ts-init-e2e-$ID
 W=$(mktemp -d)
 T=${E2E_TIMEOUT:-120} # seconds, for any single podman command
+NAME=$(node -p 'require("./package.json").name')
+README_IMAGES=()
 
 cleanup() {
   local names
   names=$(podman ps -a --format '{{.Names}}' --filter "name=^$PREFIX" 2>/dev/null)
   [ -n "$names" ] && timeout 60 podman rm -f -t 0 $names >/dev/null 2>&1
-  timeout 60 podman rmi -f "$IMAGE" "$BASE" >/dev/null 2>&1
+  timeout 60 podman rmi -f "$IMAGE" "${README_IMAGES[@]}" "$BASE" >/dev/null 2>&1
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -83,25 +89,11 @@ mkdir -p "$W/ctx"
 if ! timeout 300 npm pack --silent --pack-destination "$W/ctx" >"$W/pack.log" 2>&1; then
   cat "$W/pack.log" >&2; echo "e2e: npm pack failed" >&2; exit 1
 fi
-mv "$W/ctx"/ts-init-*.tgz "$W/ctx/ts-init.tgz"
-# ts-init's dependencies into a cache the offline image build reads from
-# (from the npm registry: a fresh cache cannot borrow from ~/.npm). Bounded,
-# and tried twice, since the registry is the one network dependency here.
-# Node trusts only its own CA list; where TLS to the registry goes through a
-# proxy whose CA is in the system bundle, npm needs that bundle too (seen
-# with a bare environment: SELF_SIGNED_CERT_IN_CHAIN).
-ca=${NODE_EXTRA_CA_CERTS:-}
-[ -z "$ca" ] && [ -r /etc/ssl/certs/ca-certificates.crt ] && ca=/etc/ssl/certs/ca-certificates.crt
-warm() {
-  rm -rf "$W/warm"
-  NODE_EXTRA_CA_CERTS=$ca timeout 240 npm install --prefix "$W/warm" --cache "$W/ctx/npm-cache" --prefer-offline --ignore-scripts \
-    --no-audit --no-fund --loglevel=error "$W/ctx/ts-init.tgz" >"$W/warm.log" 2>&1
-}
-if ! warm && ! warm; then
-  cat "$W/warm.log" >&2; echo "e2e: could not fill the npm cache from the registry" >&2; exit 1
-fi
+# The package has no dependencies, so the image builds need no registry and
+# no npm cache: the tarball is all they install.
+mv "$W/ctx/$NAME"-*.tgz "$W/ctx/package.tgz"
 cp test/e2e/app.js "$W/ctx/app.js"
-echo "# pack + npm cache: $(since "$t0") s"
+echo "# pack: $(since "$t0") s"
 
 t0=$(now)
 if ! timeout "$T" bash test/e2e/base-image.sh "$BASE" >"$W/base.log" 2>&1; then
@@ -120,7 +112,7 @@ if ! p build --network=none --pull=never --build-arg "BASE=$BASE" -f "$ROOT/Dock
 fi
 echo "# podman build (npm install -g of the tarball, no compiler in the image): $(since "$t0") s"
 # The install must not have compiled anything: the image has no compiler.
-image_files=$(run --rm --entrypoint sh "$IMAGE" -c 'ls /usr/lib/node_modules/ts-init/; ls /usr/lib/node_modules/ts-init/build 2>/dev/null; command -v cc gcc make python3 || true' 2>&1)
+image_files=$(run --rm --entrypoint sh "$IMAGE" -c "ls /usr/lib/node_modules/$NAME/; ls /usr/lib/node_modules/$NAME/build 2>/dev/null; command -v cc gcc make python3 || true" 2>&1)
 if grep -qx prebuilds <<<"$image_files" && ! grep -qE 'Release|/cc$|/gcc$|/make$|python3' <<<"$image_files"; then
   ok "installed from the tarball with no compiler in the image; no build/ (the prebuild is used)"
 else
@@ -143,34 +135,39 @@ check "exec failure inside: sh's 127 passes through" $([ $rc = 127 ]; echo $?) "
 
 # 2. A detached container: ts-init is PID 1; orphans from `podman exec` are
 #    reaped; `podman stop` delivers SIGTERM to the app, which exits with 5.
-c=$PREFIX-stop
-run -d --name "$c" -e APP_EXIT_ON_TERM=5 "$IMAGE" >/dev/null 2>&1
-if wait_log "$c" 30 '^app ready'; then
-  pid1=$(p exec "$c" cat /proc/1/cmdline 2>&1 | tr '\0' ' ')
-  check "PID 1 is ts-init (node running the launcher)" $(grep -q 'ts-init' <<<"$pid1"; echo $?) "PID 1: $pid1"
+#    detached_checks LABEL CONTAINER IMAGE [RUN-OPTIONS...]: the image's CMD
+#    must start test/e2e/app.js in serve mode (it prints "app ready").
+detached_checks() {
+  local label=$1 c=$2 image=$3; shift 3
+  run -d --name "$c" -e APP_EXIT_ON_TERM=5 "$@" "$image" >/dev/null 2>&1
+  if wait_log "$c" 30 '^app ready'; then
+    pid1=$(p exec "$c" cat /proc/1/cmdline 2>&1 | tr '\0' ' ')
+    check "${label}PID 1 is ts-init (node running the launcher)" $(grep -q 'ts-init' <<<"$pid1"; echo $?) "PID 1: $pid1"
 
-  # The orphan: the subshell exits at once, so `sleep 2` is reparented to
-  # PID 1; it must be PID 1's child while it runs and gone (not Z) after.
-  orphan=$(p exec "$c" sh -c '(sleep 2 & echo $!)' 2>&1)
-  ppid=$(p exec "$c" sh -c "read -r a b c d rest < /proc/$orphan/stat && echo \$d" 2>&1)
-  check "an orphan from podman exec is reparented to PID 1" $([ "$ppid" = 1 ]; echo $?) "orphan pid '$orphan', ppid '$ppid'"
-  sleep 3
-  zombies=$(p exec "$c" sh -c 'for f in /proc/[0-9]*/stat; do read -r l < $f 2>/dev/null && echo "$l"; done' 2>&1 | awk '$3 == "Z"')
-  left=$(p exec "$c" sh -c "cat /proc/$orphan/stat 2>/dev/null" 2>&1)
-  check "the orphan is reaped after it exits (no zombie left)" $([ -z "$zombies" ] && [ -z "$left" ]; echo $?) "zombies: $zombies" "orphan stat: $left"
+    # The orphan: the subshell exits at once, so `sleep 2` is reparented to
+    # PID 1; it must be PID 1's child while it runs and gone (not Z) after.
+    orphan=$(p exec "$c" sh -c '(sleep 2 & echo $!)' 2>&1)
+    ppid=$(p exec "$c" sh -c "read -r a b c d rest < /proc/$orphan/stat && echo \$d" 2>&1)
+    check "${label}an orphan from podman exec is reparented to PID 1" $([ "$ppid" = 1 ]; echo $?) "orphan pid '$orphan', ppid '$ppid'"
+    sleep 3
+    zombies=$(p exec "$c" sh -c 'for f in /proc/[0-9]*/stat; do read -r l < $f 2>/dev/null && echo "$l"; done' 2>&1 | awk '$3 == "Z"')
+    left=$(p exec "$c" sh -c "cat /proc/$orphan/stat 2>/dev/null" 2>&1)
+    check "${label}the orphan is reaped after it exits (no zombie left)" $([ -z "$zombies" ] && [ -z "$left" ]; echo $?) "zombies: $zombies" "orphan stat: $left"
 
-  t0=$(now)
-  p stop -t 10 "$c" >/dev/null 2>&1
-  took=$(since "$t0")
-  rc=$(p inspect -f '{{.State.ExitCode}}' "$c" 2>&1)
-  logs=$(p logs "$c" 2>&1)
-  check "podman stop: the app gets SIGTERM" $(grep -q '^app got SIGTERM' <<<"$logs"; echo $?) "$logs"
-  check "podman stop: the container exits with the app's status (5)" $([ "$rc" = 5 ]; echo $?) "exit code $rc"
-  check "podman stop: promptly (${took} s, stop timeout 10 s)" $(awk -v t="$took" 'BEGIN { exit !(t < 5) }'; echo $?) "took $took s"
-else
-  not_ok "the detached app became ready" "$(p logs "$c" 2>&1)"
-fi
-p rm -f -t 0 "$c" >/dev/null 2>&1
+    t0=$(now)
+    p stop -t 10 "$c" >/dev/null 2>&1
+    took=$(since "$t0")
+    rc=$(p inspect -f '{{.State.ExitCode}}' "$c" 2>&1)
+    logs=$(p logs "$c" 2>&1)
+    check "${label}podman stop: the app gets SIGTERM" $(grep -q '^app got SIGTERM' <<<"$logs"; echo $?) "$logs"
+    check "${label}podman stop: the container exits with the app's status (5)" $([ "$rc" = 5 ]; echo $?) "exit code $rc"
+    check "${label}podman stop: promptly (${took} s, stop timeout 10 s)" $(awk -v t="$took" 'BEGIN { exit !(t < 5) }'; echo $?) "took $took s"
+  else
+    not_ok "${label}the detached app became ready" "$(p logs "$c" 2>&1)"
+  fi
+  p rm -f -t 0 "$c" >/dev/null 2>&1
+}
+detached_checks "" "$PREFIX-stop" "$IMAGE"
 
 # 3. A random UID with group 0, as OpenShift runs images.
 out=$(run --rm -u 10000 "$IMAGE" node /app/app.js whoami 2>&1); rc=$?
@@ -215,6 +212,38 @@ else
   not_ok "control: the apps became ready" "$(p logs "$c" 2>&1)"
 fi
 p rm -f -t 0 "$c" >/dev/null 2>&1
+
+# 6. The README's Dockerfiles as users copy them: only FROM (the local base)
+#    and the package `npm install -g` installs (the packed tarball, mounted at
+#    /ctx for the build) are changed. The build has no network: the package
+#    must need nothing from a registry. CMD is `node server.js`: our app is
+#    mounted there. (The Alpine one is built on the same glibc base, as no
+#    musl base is reachable here; the package test loads the musl prebuild.)
+mkdir -p "$W/readme"
+if ! dockerfiles=$(node test/e2e/readme-dockerfiles.js "$BASE" /ctx/package.tgz "$W/readme" 2>&1); then
+  not_ok "the README's Dockerfiles can be taken from README.md" "$dockerfiles"
+else
+  i=0
+  while IFS=$'\t' read -r file from; do
+    i=$((i + 1)); img=$IMAGE-readme-$i; label="README Dockerfile $i ($from): "
+    README_IMAGES+=("$img")
+    t0=$(now)
+    if ! p build --network=none --pull=never -v "$W/ctx:/ctx:ro" -f "$file" -t "$img" "$W/readme" >"$W/build-readme-$i.log" 2>&1; then
+      not_ok "${label}podman build" "$(cat "$file")" "$(tail -n 30 "$W/build-readme-$i.log")"
+      continue
+    fi
+    ok "${label}podman build, with no network ($(since "$t0") s)"
+    # One package: npm's own and ours side by side, nothing under ours.
+    listing=$(run --rm --entrypoint sh "$img" -c "ls /usr/lib/node_modules; ls /usr/lib/node_modules/$NAME/node_modules 2>&1; du -sk /usr/lib/node_modules/$NAME" 2>&1)
+    installed=$(head -n 2 <<<"$listing" | tr '\n' ' ')
+    check "${label}npm install -g added one package ($NAME, no node_modules of its own; $(tail -n 1 <<<"$listing" | cut -f1) KiB)" \
+      $([ "$installed" = "npm $NAME " ] && grep -q 'No such file' <<<"$listing"; echo $?) "$listing"
+    run --rm "$img" sh -c 'exit 3' >/dev/null 2>&1; rc=$?
+    check "${label}ENTRYPOINT ts-init: exit code 3 passes through" $([ $rc = 3 ]; echo $?) "got $rc"
+    detached_checks "$label" "$PREFIX-readme-$i" "$img" -v "$W/ctx/app.js:/server.js:ro"
+  done <<<"$dockerfiles"
+  check "the README has Dockerfiles to build ($i)" $([ "$i" -ge 1 ]; echo $?) "$dockerfiles"
+fi
 
 echo "# checks: $(since "$t_checks") s"
 echo "$passed passed, $failed failed"

@@ -17,7 +17,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-t.test("the package entry exports the probe API (import { probe } from 'ts-init')", async (t) => {
+t.test("the package entry exports the probe API (import { probe } from 'ts-init-pid1')", async (t) => {
   const api = await import('../../src/index.js');
   const direct = await import('../../src/probe/run.js');
   const namespace = await import('../../src/probe/namespace.js');
