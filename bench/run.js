@@ -5,12 +5,16 @@
 // absolute times depend on the machine.
 //
 //   node bench/run.js [--quick] [--runs N] [--orphans N] [--storm-reps N] [--out FILE]
+//                     [--only startup,idle,signals,burst,storm,exit,termWindow] [--compare DIR]
+//
+// --compare DIR adds another checkout's build (DIR/bin/ts-init, e.g. main in
+// a git worktree) as the column "before", measured in the same run.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileTools, nsArgv, which } from './lib.js';
-import { exitScenario, idleScenario, signalScenario, startupScenario, stormScenario, termWindowScenario } from './scenarios.js';
+import { burstScenario, exitScenario, idleScenario, signalScenario, startupScenario, stormScenario, termWindowScenario } from './scenarios.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // What installs get: the compiled launcher (npm run bench builds this
@@ -25,21 +29,23 @@ const NODE = process.execPath;
 // ---- options -----------------------------------------------------------------
 
 function options(argv) {
-  const o = { quick: false, runs: undefined, orphans: undefined, stormReps: undefined, out: join(ROOT, 'bench/results/latest.json') };
+  const o = { quick: false, runs: undefined, orphans: undefined, stormReps: undefined, out: join(ROOT, 'bench/results/latest.json'), only: undefined, compare: undefined };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') o.quick = true;
     else if (argv[i] === '--runs') o.runs = Number(argv[++i]);
     else if (argv[i] === '--out') o.out = resolve(argv[++i]);
     else if (argv[i] === '--orphans') o.orphans = Number(argv[++i]);
     else if (argv[i] === '--storm-reps') o.stormReps = Number(argv[++i]);
+    else if (argv[i] === '--only') o.only = argv[++i].split(',');
+    else if (argv[i] === '--compare') o.compare = resolve(argv[++i]);
     else {
-      process.stderr.write('usage: node bench/run.js [--quick] [--runs N] [--orphans N] [--storm-reps N] [--out FILE]\n');
+      process.stderr.write('usage: node bench/run.js [--quick] [--runs N] [--orphans N] [--storm-reps N] [--out FILE] [--only LIST] [--compare DIR]\n');
       process.exit(2);
     }
   }
   const base = o.quick
-    ? { startupRuns: 8, idleSeconds: 3, settleMs: 1500, signals: 60, burst: 32, orphans: 300, stormReps: 1, exitRuns: 5, termReps: 1, termStepMs: 10, termMaxMs: 200 }
-    : { startupRuns: 30, idleSeconds: 10, settleMs: 3000, signals: 300, burst: 32, orphans: 1000, stormReps: 2, exitRuns: 15, termReps: 3, termStepMs: 5, termMaxMs: 200 };
+    ? { startupRuns: 8, idleSeconds: 3, settleMs: 1500, signals: 60, burst: 32, rtBurst: 10_000, rtBurstRuns: 2, orphans: 300, stormReps: 1, exitRuns: 5, termReps: 1, termStepMs: 10, termMaxMs: 200 }
+    : { startupRuns: 30, idleSeconds: 10, settleMs: 3000, signals: 300, burst: 32, rtBurst: 10_000, rtBurstRuns: 6, orphans: 1000, stormReps: 2, exitRuns: 15, termReps: 3, termStepMs: 5, termMaxMs: 200 };
   if (o.runs !== undefined && o.runs > 0) {
     base.startupRuns = o.runs;
     base.exitRuns = Math.max(3, Math.round(o.runs / 2));
@@ -48,6 +54,7 @@ function options(argv) {
   // the shared 2-core VM, so 1000 orphans x 2 repetitions is most of the run.
   if (o.orphans === undefined) delete o.orphans;
   if (o.stormReps === undefined) delete o.stormReps;
+  if (o.only === undefined) delete o.only;
   return { ...base, ...o };
 }
 
@@ -70,7 +77,8 @@ for (const name of ['tini', 'dumb-init', 'catatonit']) {
   else variants.push({ id: name, prefix: [path, '--'] });
 }
 variants.push({ id: 'ts-init', prefix: [TS_INIT, '--'] });
-const PEERS = variants.filter((v) => v.id !== 'ts-init' && v.id !== 'none').map((v) => v.id);
+if (opts.compare !== undefined) variants.push({ id: 'before', prefix: [join(opts.compare, 'bin/ts-init'), '--'] });
+const PEERS = variants.filter((v) => !['ts-init', 'none', 'before'].includes(v.id)).map((v) => v.id);
 
 const { work, TOOLS } = compileTools(ROOT);
 const ctx = { variants, opts, TOOLS, ENV, NODE, TS_INIT, work, log };
@@ -106,7 +114,10 @@ const TERM_CONTENDERS = [
 
 // ---- report -----------------------------------------------------------------------
 
-const COLUMNS = ['none', 'node', ...PEERS, 'ts-init'];
+const COLUMNS = ['none', 'node', ...PEERS, ...(opts.compare !== undefined ? ['before'] : []), 'ts-init'];
+const SCENARIOS = ['startup', 'idle', 'signals', 'burst', 'storm', 'exit', 'termWindow'];
+// With --only, the figures of the scenarios not run are left out.
+const withAll = (results) => ({ ...Object.fromEntries(SCENARIOS.map((k) => [k, {}])), ...results });
 
 function fmt(value, digits) {
   if (value === undefined || value === null || Number.isNaN(value)) return '—';
@@ -119,7 +130,7 @@ function ratio(a, b) {
 }
 
 function table(results) {
-  const s = results;
+  const s = withAll(results);
   const rows = [];
   const row = (figure, unit, get, digits, ratioTo = PEERS) => {
     const values = Object.fromEntries(COLUMNS.map((c) => [c, get(c)]));
@@ -140,6 +151,9 @@ function table(results) {
   row('  real-time (RTMIN+3), p99', 'µs', (c) => s.signals[c]?.rtP99Us, 0);
   row('signals delivered', `of ${opts.signals}`, (c) => s.signals[c]?.delivered, 0);
   row('RT burst delivered', `of ${opts.burst}`, (c) => s.signals[c]?.burstDelivered, 0);
+  row(`${opts.rtBurst} queued SIGRTMIN+3: reached the child, median`, 'n', (c) => s.burst[c]?.deliveredMedian, 0);
+  row('  fewest in one run', 'n', (c) => s.burst[c]?.deliveredMin, 0);
+  row('  SIGTERM after them handled', `runs of ${opts.rtBurstRuns}`, (c) => s.burst[c]?.termHandled, 0);
   row(`storm (${opts.orphans} orphans): peak zombies`, 'n', (c) => s.storm[c]?.peakZombies, 1);
   row('storm: end → zero zombies', 'ms', (c) => s.storm[c]?.drainMs, 2);
   row('storm: orphans reaped', '/s', (c) => s.storm[c]?.reapedPerSec, 0);
@@ -147,9 +161,10 @@ function table(results) {
   row('exit latency, child _exit → init gone', 'ms', (c) => s.exit[c]?.medianMs, 2);
 
   const ratioCols = ['node', ...PEERS].map((p) => `÷ ${p}`);
-  const header = ['figure', ...COLUMNS.map((c) => (c === 'none' ? 'no init' : c)), ...ratioCols];
+  const header = ['figure', ...COLUMNS.map((c) => (c === 'none' ? 'no init' : c === 'before' ? 'ts-init before' : c)), ...ratioCols];
   const lines = [header, header.map(() => '---')];
   for (const r of rows) {
+    if (COLUMNS.every((c) => r.values[c] === undefined)) continue; // a scenario left out with --only
     const ts = r.values['ts-init'];
     lines.push([
       r.figure,
@@ -160,10 +175,44 @@ function table(results) {
   return lines.map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
 
-function targets(s) {
+function targets(results) {
+  const s = withAll(results);
   const ts = (k) => s[k]['ts-init'];
   const out = [];
   const check = (ok, text) => out.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
+  if (ts('startup') !== undefined) startupTargets(s, ts, check, out);
+  if (Object.keys(s.termWindow).length > 0) termWindowTargets(s, check, out);
+  if (ts('idle') !== undefined) {
+    const mem = ts('idle').rssMiB - s.idle.node?.rssMiB;
+    check(mem <= 6, `idle RSS ≤ idle node + 6 MiB: ${mem >= 0 ? '+' : ''}${mem.toFixed(1)} MiB`);
+  }
+  if (s.storm.tini !== undefined && ts('storm') !== undefined) {
+    const st = ts('storm');
+    check(st.peakZombies <= s.storm.tini.peakZombies, `storm peak zombies ≤ tini's: ${st.peakZombies} vs ${s.storm.tini.peakZombies}`);
+    check(st.drainMs !== undefined && st.drainMs <= s.storm.tini.drainMs + 5, `storm drain ≤ tini's + 5 ms: ${fmt(st.drainMs, 2)} vs ${fmt(s.storm.tini.drainMs, 2)} ms`);
+    check(st.zombiesLeft === 0, `storm zombies left = 0: ${st.zombiesLeft}`);
+  }
+  const sg = ts('signals');
+  if (sg !== undefined) {
+    check(sg.p99Us < 2000 && sg.delivered === sg.sent && sg.burstDelivered === sg.burstSent, `signal p99 < 2 ms, none lost: ${fmt(sg.p99Us, 0)} µs, ${sg.delivered}/${sg.sent}, burst ${sg.burstDelivered}/${sg.burstSent}`);
+  }
+  const b = ts('burst');
+  if (b !== undefined) {
+    const tini = s.burst.tini;
+    check(
+      b.deliveredMin === b.sent && b.termHandled === b.runs,
+      `${b.sent} queued RT signals all reach the child and SIGTERM after them is handled: fewest ${b.deliveredMin}, SIGTERM ${b.termHandled}/${b.runs}` +
+        (tini !== undefined ? ` (tini: fewest ${tini.deliveredMin}, SIGTERM ${tini.termHandled}/${tini.runs})` : ''),
+    );
+  }
+  if (s.idle.tini !== undefined && ts('idle') !== undefined) {
+    const w = ts('idle').wakeupsPerSec;
+    check(w <= s.idle.tini.wakeupsPerSec * 1.05 + 0.05, `idle wake-ups ≤ tini's: ${w.toFixed(2)}/s vs ${s.idle.tini.wakeupsPerSec.toFixed(2)}/s`);
+  }
+  return out.join('\n');
+}
+
+function startupTargets(s, ts, check, out) {
   const su = ts('startup')?.medianMs / s.startup.node?.medianMs;
   const suCpu = ts('startup')?.cpuMedianMs / s.startup.node?.cpuMedianMs;
   check(su <= 1.15, `start-up ≤ 1.15× node -e 0: ${su.toFixed(2)}× wall, ${suCpu.toFixed(2)}× CPU`);
@@ -178,6 +227,9 @@ function targets(s) {
     `       ts-init -- true: ${fmt(ts('startup').medianMs, 1)} ms (${TS_INIT === TS_INIT_COMPILED ? 'compiled' : 'sh'} launcher), ${fmt(st['ts-init-sh'].medianMs, 1)} ms (sh launcher), ` +
       `${fmt(st['ts-init-no-launcher'].medianMs, 1)} ms (no launcher); bare Node init ${fmt(st['bare-node-init'].medianMs, 1)} ms, ${fmt(st['bare-node-init'].cpuMedianMs, 1)} ms CPU`,
   );
+}
+
+function termWindowTargets(s, check, out) {
   const tw = s.termWindow;
   check(
     tw['ts-init']?.windowMs !== undefined && tw.node?.windowMs !== undefined && tw['ts-init'].windowMs <= tw.node.windowMs + 5,
@@ -188,21 +240,6 @@ function targets(s) {
     `       handled in at least half the runs from: ts-init ${fmt(tw['ts-init']?.halfMs, 0)} ms, bare Node ${fmt(tw.node?.halfMs, 0)} ms, ` +
       `sh launcher ${fmt(tw['ts-init-sh']?.halfMs, 0)} ms, tini ${fmt(tw.tini?.halfMs, 0)} ms (per-delay counts in the JSON)`,
   );
-  const mem = ts('idle')?.rssMiB - s.idle.node?.rssMiB;
-  check(mem <= 6, `idle RSS ≤ idle node + 6 MiB: ${mem >= 0 ? '+' : ''}${mem.toFixed(1)} MiB`);
-  if (s.storm.tini !== undefined) {
-    const st = ts('storm');
-    check(st.peakZombies <= s.storm.tini.peakZombies, `storm peak zombies ≤ tini's: ${st.peakZombies} vs ${s.storm.tini.peakZombies}`);
-    check(st.drainMs !== undefined && st.drainMs <= s.storm.tini.drainMs + 5, `storm drain ≤ tini's + 5 ms: ${fmt(st.drainMs, 2)} vs ${fmt(s.storm.tini.drainMs, 2)} ms`);
-    check(st.zombiesLeft === 0, `storm zombies left = 0: ${st.zombiesLeft}`);
-  }
-  const sg = ts('signals');
-  check(sg.p99Us < 2000 && sg.delivered === sg.sent && sg.burstDelivered === sg.burstSent, `signal p99 < 2 ms, none lost: ${fmt(sg.p99Us, 0)} µs, ${sg.delivered}/${sg.sent}, burst ${sg.burstDelivered}/${sg.burstSent}`);
-  if (s.idle.tini !== undefined) {
-    const w = ts('idle').wakeupsPerSec;
-    check(w <= s.idle.tini.wakeupsPerSec * 1.05 + 0.05, `idle wake-ups ≤ tini's: ${w.toFixed(2)}/s vs ${s.idle.tini.wakeupsPerSec.toFixed(2)}/s`);
-  }
-  return out.join('\n');
 }
 
 // ---- main ------------------------------------------------------------------------
@@ -215,10 +252,12 @@ async function main() {
     ['startup', (c) => startupScenario(c, EXTRA_STARTUP)],
     ['idle', idleScenario],
     ['signals', signalScenario],
+    ['burst', burstScenario],
     ['storm', stormScenario],
     ['exit', exitScenario],
     ['termWindow', (c) => termWindowScenario(c, TERM_CONTENDERS)],
   ]) {
+    if (opts.only !== undefined && !opts.only.includes(name)) continue;
     const t = Date.now();
     log(`bench: ${name}…`);
     results[name] = await fn(ctx);

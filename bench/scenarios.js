@@ -1,4 +1,4 @@
-// The five measurements, each over a list of contenders ("variants": an
+// The measurements, each over a list of contenders ("variants": an
 // argv prefix that runs a command under that init), interleaved so that a
 // shared machine's load falls on every contender alike. Used by run.js (the
 // peers) and flags.js (ts-init under different Node flags).
@@ -334,3 +334,46 @@ export async function exitScenario(ctx) {
   return result;
 }
 
+
+// ---- 6. real-time burst, then SIGTERM -----------------------------------------
+
+/**
+ * COUNT queued SIGRTMIN+3 sent to the init as fast as a C loop can, then
+ * SIGTERM; the child takes them one by one (blocked, sigtimedwait), so it
+ * counts every one that reached it. Per contender: the median count and in
+ * how many runs SIGTERM got through. An init that receives signals through
+ * a bounded queue loses the tail of the burst, and SIGTERM with it.
+ */
+export async function burstScenario(ctx) {
+  const { variants, opts, TOOLS, ENV } = ctx;
+  const runs = variants.map(() => []);
+  for (let rep = 0; rep < opts.rtBurstRuns; rep++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + rep) % variants.length;
+      const p = start(nsArgv([...variants[i].prefix, TOOLS, 'rtcount', String(SIGRT_LATENCY), '1500']), { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const ready = await lineFrom(p.stdout, 30_000);
+        if (ready !== 'ready') continue;
+        const pid1 = await nsPid1(p);
+        const result = lineFrom(p.stdout, 60_000);
+        spawnSync(TOOLS, ['burst', String(pid1), String(opts.rtBurst), String(SIGRT_LATENCY)]);
+        const line = await result;
+        const [, count, , term] = (line ?? '').split(' ');
+        if (line !== undefined) runs[i].push({ count: Number(count), term: Number(term) > 0 });
+      } finally {
+        await stop(p);
+      }
+    }
+  }
+  const result = {};
+  variants.forEach((v, i) => {
+    result[v.id] = {
+      sent: opts.rtBurst,
+      deliveredMedian: median(runs[i].map((r) => r.count)),
+      deliveredMin: Math.min(...runs[i].map((r) => r.count)),
+      termHandled: runs[i].filter((r) => r.term).length,
+      runs: runs[i].length,
+    };
+  });
+  return result;
+}

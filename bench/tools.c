@@ -12,6 +12,9 @@
  *                                             PID 1's zombies, print JSON
  *   tools exitchild FIFO                      wait for a byte, print time, _exit
  *   tools pidwait PID                         print the time PID exits (pidfd)
+ *   tools rtcount SIG QUIET_MS                count SIG and SIGTERM as queued, until
+ *                                             QUIET_MS pass without one
+ *   tools burst PID COUNT SIG                 send COUNT SIG, then SIGTERM, to PID
  *   tools termat DELAY_US CMD...               run CMD as PID 1 of a new PID
  *                                             namespace (own /proc), SIGTERM it
  *                                             DELAY_US after its exec; print
@@ -259,6 +262,39 @@ static int pidwait(pid_t pid) {
   return 0;
 }
 
+/* ---- rtcount / burst -------------------------------------------------------- */
+
+/* Blocked and taken one at a time: each queued real-time signal counts once. */
+static int rtcount(int sig, int quiet_ms) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  printf("ready\n");
+  fflush(stdout);
+  struct timespec quiet = {quiet_ms / 1000, (long)(quiet_ms % 1000) * 1000000L};
+  long count = 0;
+  int term = 0;
+  for (;;) {
+    int got = sigtimedwait(&set, NULL, &quiet);
+    if (got == sig) count++;
+    else if (got == SIGTERM) term++;
+    else if (!(got < 0 && errno == EINTR)) break; /* EAGAIN: quiet long enough */
+  }
+  printf("rt %ld term %d\n", count, term);
+  fflush(stdout);
+  return 0;
+}
+
+static int burst(pid_t pid, int count, int sig) {
+  int failed = 0;
+  for (int i = 0; i < count; i++) failed += kill(pid, sig) != 0;
+  failed += kill(pid, SIGTERM) != 0;
+  printf("%d\n", failed);
+  return 0;
+}
+
 /* ---- termat: the early-SIGTERM window ---------------------------------- */
 
 /*
@@ -310,7 +346,9 @@ int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "storm") == 0) return storm(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   if (argc >= 3 && strcmp(argv[1], "exitchild") == 0) return exitchild(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "pidwait") == 0) return pidwait(atoi(argv[2]));
+  if (argc >= 4 && strcmp(argv[1], "rtcount") == 0) return rtcount(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 5 && strcmp(argv[1], "burst") == 0) return burst(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   if (argc >= 4 && strcmp(argv[1], "termat") == 0) return termat(atol(argv[2]), argv + 3);
-  fprintf(stderr, "usage: tools startup|sigchild|storm|exitchild|pidwait ...\n");
+  fprintf(stderr, "usage: tools startup|sigchild|storm|exitchild|pidwait|rtcount|burst|termat ...\n");
   return 1;
 }

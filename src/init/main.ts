@@ -131,7 +131,7 @@ export function run(packageRoot: string, entry: LauncherEntry = 'bundle'): void 
       process.exit(1); // signal-exit's guard kills the child's group on the way out
     });
     const supervised = native;
-    void supervise(supervised, config, forwarder, childPid).then((code) => exitAfterShutdown(supervised, guard, code));
+    void supervise(supervised, config, forwarder, childPid, guard).then((code) => exitAfterShutdown(supervised, guard, code));
   } catch (error) {
     // Catatonit's rule: bail during set-up; once the child runs, only warn.
     if (!(error instanceof FatalError)) throw error;
@@ -164,13 +164,14 @@ function exitNow(native: Native, code: number): never {
  * SIGCHLD and on a slow sweep, and when the main child is reaped, clean up
  * the rest. Resolves with the status ts-init exits with.
  */
-function supervise(native: Native, config: Config, forwarder: Forwarder, childPid: number): Promise<number> {
+function supervise(native: Native, config: Config, forwarder: Forwarder, childPid: number, guard: Guard): Promise<number> {
   const reaper = new Reaper(native, config.warnOnReap);
   const killAfter = config.killAfterMs !== undefined ? new KillAfter(native, childPid, config.killAfterMs) : undefined;
   const shutdown = new Shutdown(native, { gracePeriodMs: config.gracePeriodMs, pid1: process.pid === 1, reap: () => reaper.reap() });
 
   return new Promise((resolve) => {
     const finish = (status: ChildStatus): void => {
+      guard.childReaped(() => shutdown.killProvablyOurs());
       log.info(`Main child ${describeStatus(status)}`, { child: childPid, status });
       const code = exitCodeFor(status, config.remapToZero);
       killAfter?.cancel();

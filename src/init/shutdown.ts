@@ -5,8 +5,9 @@
 // they exit, and SIGKILLs whatever is left when the grace period is over.
 import type { Native } from '../native/loader.js';
 import { log } from '../shared/log.js';
-import { canListChildren, childrenOf, descendants, namespaceProcesses, procIsOurNamespace, type ProcessState } from '../shared/proc.js';
+import { canListChildren, childrenOf, descendants, namespaceProcesses, procIsOurNamespace, procMounted, statOf, type ProcessState } from '../shared/proc.js';
 import { EPERM, ESRCH, SIGCONT, SIGKILL, SIGTERM, signalName } from '../shared/signals.js';
+import { DescendantSignaller } from './verified-kill.js';
 
 /**
  * 5 s: half of `docker stop`'s default 10 s (and of podman's), so that when
@@ -30,6 +31,8 @@ const LISTED_PIDS = 20;
 interface Scope {
   /** What the log calls them when they cannot be listed. */
   readonly everyone: string;
+  /** Why none of them can be found at all (then none is signalled or waited for). */
+  readonly blind: { readonly message: string; readonly warn: boolean } | undefined;
   /** Those not yet reaped, or undefined when they cannot be listed. */
   list(): ProcessState[] | undefined;
   /**
@@ -38,6 +41,8 @@ interface Scope {
    */
   mayBeLeft(): boolean;
   signal(signal: number, listed: ProcessState[] | undefined): void;
+  /** During the grace period: SIGTERM (and SIGCONT) to those that could not be reached before. */
+  signalLateComers(listed: ProcessState[]): void;
 }
 
 /**
@@ -57,6 +62,7 @@ function namespaceScope(native: Native): Scope {
   const canList = procIsOurNamespace();
   return {
     everyone: 'every other process (kill -1)',
+    blind: undefined,
     list: () => (canList ? signallable(native, namespaceProcesses()) : undefined),
     // kill(-1, 0) fails once no process we may signal is left (an unreaped
     // zombie still counts); kernel threads keep it true for a host's PID 1.
@@ -64,33 +70,57 @@ function namespaceScope(native: Native): Scope {
     signal: (signal) => {
       native.kill(-1, signal);
     },
+    signalLateComers: () => undefined,
   };
 }
 
+/** Why a subreaper cannot find its descendants, if it cannot. */
+function descendantsHidden(): Scope['blind'] {
+  if (!procMounted()) {
+    return { message: '/proc is not mounted: ts-init cannot find its remaining descendants, so it neither signals nor waits for them (as tini)', warn: false };
+  }
+  if (!canListChildren()) {
+    return { message: 'This kernel cannot list child processes (/proc/PID/task/TID/children); remaining descendants are not waited for', warn: true };
+  }
+  return undefined;
+}
+
 /**
- * As a subreaper: our descendants only, one pid at a time. kill(-1) here
- * would hit every process of the user on the host.
+ * As a subreaper: our descendants only, one at a time, each through a pidfd
+ * and re-checked (see verified-kill.ts). kill(-1) here would hit every
+ * process of the user on the host.
  */
 function descendantScope(native: Native): Scope {
-  const listable = canListChildren();
-  let warned = false;
+  const blind = descendantsHidden();
+  const signaller = new DescendantSignaller(native, process.pid);
+  // Those that got their SIGTERM, for signalLateComers (children-only mode).
+  const termed = new Set<number>();
+  const send = (signal: number, pids: readonly number[]): void => {
+    for (const pid of pids) {
+      const err = signaller.send(pid, signal);
+      if (err === 0 && signal === SIGTERM) termed.add(pid);
+      if (err !== 0 && err !== ESRCH) log.warn(`Failed to send ${signalName(signal)} to pid ${pid}: ${native.strerror(err)}`);
+    }
+  };
   return {
     everyone: 'the remaining descendants',
-    list: () => {
-      if (!listable && !warned) {
-        warned = true;
-        log.warn('This kernel cannot list child processes (/proc/PID/task/TID/children); remaining descendants are not waited for');
-      }
-      return signallable(native, listable ? descendants(process.pid) : []);
-    },
+    blind,
+    list: () => (blind === undefined ? signallable(native, descendants(process.pid)) : []),
     // A process without children has no descendants at all: "is anything of
     // ours left?" without walking the tree.
-    mayBeLeft: () => listable && childrenOf(process.pid).length > 0,
-    signal: (signal, listed) => {
-      for (const { pid } of listed ?? []) {
-        const err = native.kill(pid, signal);
-        if (err !== 0 && err !== ESRCH) log.warn(`Failed to send ${signalName(signal)} to pid ${pid}: ${native.strerror(err)}`);
-      }
+    mayBeLeft: () => blind === undefined && childrenOf(process.pid).length > 0,
+    signal: (signal, listed) => send(signal, (listed ?? []).map((p) => p.pid)),
+    signalLateComers: (listed) => {
+      if (!signaller.childrenOnly) return;
+      // A listed pid that is gone was reaped (by us or its parent); a new
+      // process with that number is not the one we signalled.
+      const now = new Set(listed.map((p) => p.pid));
+      for (const pid of termed) if (!now.has(pid)) termed.delete(pid);
+      const late = listed.filter((p) => !termed.has(p.pid) && statOf(p.pid)?.ppid === process.pid).map((p) => p.pid);
+      if (late.length === 0) return;
+      log.info(`Sending SIGTERM and SIGCONT to pid(s) ${describePids(late)}, now ts-init's own children`, { pids: late });
+      send(SIGTERM, late);
+      send(SIGCONT, late);
     },
   };
 }
@@ -135,6 +165,12 @@ export class Shutdown {
   start(done: () => void): void {
     if (this.phase !== 'idle') return;
     this.onDone = done;
+    const { blind } = this.scope;
+    if (blind !== undefined) {
+      if (blind.warn) log.warn(blind.message);
+      this.end(blind.warn ? 'Not waiting for descendants that cannot be listed' : blind.message);
+      return;
+    }
     this.options.reap();
     const listed = this.scope.list();
     if (!this.scope.mayBeLeft() || listed?.length === 0) {
@@ -196,6 +232,16 @@ export class Shutdown {
     }
     // A descendant forked between listing and SIGKILL is found here.
     if (this.phase === 'killing') this.scope.signal(SIGKILL, listed);
+    else this.scope.signalLateComers(listed);
+  }
+
+  /**
+   * For the exit guard once the main child is reaped (ts-init is dying):
+   * SIGKILL to every process that is provably ours now, and to no other.
+   */
+  killProvablyOurs(): void {
+    if (this.scope.blind !== undefined) return;
+    this.scope.signal(SIGKILL, this.scope.list());
   }
 
   /**

@@ -36,7 +36,6 @@ export interface Native {
   /** kill(2); returns errno, 0 on success. */
   kill(pid: number, signal: number): number;
   setSubreaper(): number;
-  isSubreaper(): boolean;
   setParentDeathSignal(signal: number): number;
   ignoreSignal(signal: number): number;
   unblockSignals(signals: readonly number[]): number;
@@ -45,8 +44,19 @@ export interface Native {
   strerror(errno: number): string;
   getpwuid(uid: number): PasswdEntry | null;
   getgrgid(gid: number): string | null;
-  /** Calls back for each listed signal number; the handles never keep Node alive. */
-  watchSignals(signals: readonly number[], callback: (signal: number) => void): number;
+  /**
+   * Receives these signals from now on in the addon's own handler, which
+   * counts them and wakes the loop once: `callback` gets
+   * [signal, count, signal, count, …] in signal order. Once per process.
+   * Returns the signals that could not be installed (musl reserves 34).
+   */
+  watchSignals(signals: readonly number[], callback: (counts: Int32Array) => void): number[];
+  /** pidfd_open(2): a descriptor for that very process, or -errno (-ENOSYS before Linux 5.3). */
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal(2); returns errno, 0 on success (ESRCH once that process has exited). */
+  pidfdSendSignal(fd: number, signal: number): number;
+  /** close(2); returns errno, 0 on success. */
+  close(fd: number): number;
 }
 
 /** No addon fits this machine: ts-init exits 1 with one line saying what it has. */

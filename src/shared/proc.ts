@@ -54,6 +54,33 @@ export function commOf(pid: number): string | undefined {
   return statOf(pid)?.comm;
 }
 
+/** Whether /proc is mounted at all (a hardened image may leave it out). */
+export function procMounted(): boolean {
+  try {
+    readlinkSync('/proc/self');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `pid`'s chain of parents, as /proc shows it now, reaches
+ * `ancestor`. Each link is live: a parent's pid cannot be reused while a
+ * child names it (the child is reparented when its parent dies).
+ */
+export function descendsFrom(pid: number, ancestor: number): boolean {
+  const seen = new Set<number>();
+  for (let p = pid; p > 0 && !seen.has(p); ) {
+    seen.add(p);
+    const parent = statOf(p)?.ppid;
+    if (parent === ancestor) return true;
+    if (parent === undefined) return false;
+    p = parent;
+  }
+  return false;
+}
+
 /**
  * Whether this kernel lists children in /proc/PID/task/TID/children
  * (CONFIG_PROC_CHILDREN, on in every distribution kernel we know of, but a

@@ -60,10 +60,11 @@ export const SIGQUIT = 3;
 export const SIGKILL = 9;
 export const SIGPIPE = 13;
 export const SIGTERM = 15;
+export const SIGCHLD = 17;
 export const SIGCONT = 18;
 
 /** errno values ts-init acts on. */
-export const { EPERM, ENOENT, ESRCH, ENOTDIR } = constants.errno as Required<typeof constants.errno>;
+export const { EPERM, ENOENT, ESRCH, ENOTDIR, EAGAIN, ENOSYS } = constants.errno as Required<typeof constants.errno>;
 
 /** Named signals forwarded to the child, in numeric order. */
 export const FORWARDED_NAMED: readonly NodeJS.Signals[] = TABLE.filter(([, role]) => role === 'forward').map(([name]) => name);
@@ -77,9 +78,13 @@ export const FORWARDED_REALTIME: readonly number[] = Array.from({ length: SIGRTM
  */
 export const KEPT_FOR_INIT: readonly NodeJS.Signals[] = ['SIGABRT', 'SIGTRAP', 'SIGSYS'];
 
+export function isRealtime(signal: number): boolean {
+  return signal >= SIGRTMIN && signal <= SIGRTMAX;
+}
+
 /** Every signal ts-init could forward: the named ones and the real-time ones. */
 export function isForwardable(signal: number): boolean {
-  return (signal >= SIGRTMIN && signal <= SIGRTMAX) || FORWARDED_NAMED.some((name) => numbers[name] === signal);
+  return isRealtime(signal) || FORWARDED_NAMED.some((name) => numbers[name] === signal);
 }
 
 export function signalNumber(name: string): number | undefined {
@@ -89,7 +94,7 @@ export function signalNumber(name: string): number | undefined {
 export function signalName(num: number): string {
   const row = TABLE.find(([name]) => numbers[name] === num);
   if (row !== undefined) return row[0];
-  if (num >= SIGRTMIN && num <= SIGRTMAX) {
+  if (isRealtime(num)) {
     return num === SIGRTMIN ? 'SIGRTMIN' : num === SIGRTMAX ? 'SIGRTMAX' : `SIGRTMIN+${num - SIGRTMIN}`;
   }
   return `signal ${num}`;

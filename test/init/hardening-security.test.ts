@@ -1,10 +1,11 @@
-// Security: no inspector on SIGUSR1 at any moment of ts-init's life, no
-// shell between ts-init and the program, NODE_OPTIONS never configures the init.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Security: no inspector on SIGUSR1 at any moment of ts-init's life,
+// NODE_OPTIONS never configures the init. (A script without #! runs through
+// /bin/sh, as under tini: see spawn.test.ts.)
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { asPid1, childrenOf, inspectorListening, peer, sleep, TS_INIT, tsInit } from '../helpers/harness.js';
+import { asPid1, childrenOf, inspectorListening, sleep, TS_INIT } from '../helpers/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-init-sec-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,23 +36,6 @@ t.test('SIGUSR1 from the very first moment, as PID 1: the inspector never listen
     t.notOk(listening, `round ${round}: nothing listened on 9229`);
     t.notMatch(String(r.stderr), /Debugger listening/, `round ${round}: no inspector`);
     t.ok(r.exitCode === 0 || r.exitCode === 138, `round ${round}: the child ran (exit ${String(r.exitCode)}: 0, or 138 if it got a forwarded SIGUSR1)`);
-  }
-});
-
-t.test('a file without a #! line is not run through a shell (tini would)', async (t) => {
-  const script = join(dir, 'no-shebang');
-  const marker = join(dir, 'ran');
-  writeFileSync(script, `touch ${marker}\n`);
-  chmodSync(script, 0o755);
-  const r = await tsInit(['--', script]);
-  t.equal(r.exitCode, 126);
-  t.match(String(r.stderr), /exec .*no-shebang failed: Exec format error/);
-  t.notOk(existsSync(marker), 'nothing ran');
-  const tini = peer('tini');
-  if (tini !== undefined) {
-    const { run } = await import('../helpers/harness.js');
-    await run(tini, ['-s', '--', script]);
-    t.ok(existsSync(marker), 'Debian tini (execvp) did run it through /bin/sh: the difference is real');
   }
 });
 
