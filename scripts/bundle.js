@@ -52,7 +52,9 @@ rmSync('dist/chunks', { recursive: true, force: true }); // no stale chunk may b
 copyFileSync('src/init/entry.cjs', 'dist/ts-init.cjs');
 const results = await Promise.all([
   build({ ...common, entryPoints: ['src/init/main.ts'], outfile: 'dist/ts-init-main.cjs', format: 'cjs' }),
-  build({ ...common, entryPoints: [createRequire(import.meta.url).resolve('pino')], outfile: 'dist/pino.cjs', format: 'cjs' }),
+  // Node's assert module opens process.stderr as it loads, which makes fd 2
+  // non-blocking for the child too: pino's tree gets a local assert instead.
+  build({ ...common, entryPoints: [createRequire(import.meta.url).resolve('pino')], outfile: 'dist/pino.cjs', format: 'cjs', alias: { assert: './src/shared/assert-lite.cjs' } }),
   build({
     ...common,
     entryPoints: { 'ts-init-probe': 'src/probe/cli.ts', api: 'src/index.ts' },

@@ -91,3 +91,21 @@ t.test('with a terminal on stdin the child\'s group becomes the foreground group
   t.notMatch(String(job.stdout), /job control turned off|can't access tty/, 'an interactive shell gets job control');
   t.match(String(job.stdout), /interactive-ok/);
 });
+
+// ts-init logs through fs.writeSync(2) and never touches process.stderr:
+// Node's stream for a pipe sets O_NONBLOCK on the open file description,
+// which the child shares, so the child would get EAGAIN on a full pipe.
+t.test('the child\'s stdio keeps its blocking mode at every verbosity (logging never opens process.stderr)', async (t) => {
+  const O_NONBLOCK = 0o4000;
+  const flags = (out: string, fd: number): number => Number.parseInt(new RegExp(`^${fd} (\\d+)$`, 'm').exec(out)?.[1] ?? 'NaN', 8);
+  const script = 'for fd in 0 1 2; do echo "$fd $(sed -n "s/^flags:[[:space:]]*//p" /proc/self/fdinfo/$fd)"; done';
+  for (const verbosity of [[], ['-v'], ['-vvv'], ['-vvv', '--log-format', 'json']]) {
+    // stdin, stdout and stderr are pipes here (execa), the case Node's streams make non-blocking.
+    const r = await tsInit([...verbosity, '--', 'sh', '-c', script], { stdin: 'pipe' });
+    t.equal(r.exitCode, 0, String(r.stderr));
+    for (const fd of [0, 1, 2]) {
+      const f = flags(String(r.stdout), fd);
+      t.ok(Number.isInteger(f) && (f & O_NONBLOCK) === 0, `${JSON.stringify(verbosity)}: fd ${fd} is blocking in the child (flags ${f.toString(8)})`);
+    }
+  }
+});
