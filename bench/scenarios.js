@@ -15,7 +15,7 @@ const SIGTERM = 15;
 // ---- 1. start-up ----------------------------------------------------------------
 
 export async function startupScenario(ctx, extra = []) {
-  const { variants, opts, TOOLS, ENV, NODE, TS_INIT } = ctx;
+  const { variants, opts, TOOLS, ENV, NODE } = ctx;
   const rows = [
     ...variants.map((v) => ({ id: v.id, argv: nsArgv([...v.prefix, 'true']) })),
     { id: 'node', argv: nsArgv([NODE, '-e', '0']) },

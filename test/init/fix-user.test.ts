@@ -2,7 +2,7 @@
 // way), run for real through setpriv. Every check compares what the child
 // sees without the flag (the failures users report) and with it.
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { fixture, ROOT, run, tsInit } from '../helpers/harness.js';
