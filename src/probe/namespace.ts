@@ -56,7 +56,7 @@ export async function namespaceMode(): Promise<NamespaceMode> {
   for (const mode of modes) {
     const r = await execa('unshare', [...NAMESPACE_FLAGS[mode], '--', 'true'], { reject: false, timeout: 10_000, stdin: 'ignore' });
     if (r.exitCode === 0) return mode;
-    problems.push(String(r.stderr).split('\n')[0] ?? `exit ${String(r.exitCode)}`);
+    problems.push(r.stderr.split('\n')[0] ?? `exit ${String(r.exitCode)}`);
   }
   const why = process.getuid?.() === 0 ? 'creating a PID namespace failed' : 'not root, and unprivileged user namespaces are unavailable';
   throw new ProbeEnvironmentError(`cannot run PROGRAM as PID 1 of a new PID namespace: ${why} (${problems.join('; ')})`);

@@ -168,7 +168,7 @@ export function parseProbeArgs(args: readonly string[]): ProbeCliResult {
   if (into.readyUrl !== undefined && into.readyPort !== undefined) {
     return { kind: 'error', message: '--ready-url and --ready-port exclude each other' };
   }
-  return { kind: 'run', options: { ...into, command } as ProbeOptions, json };
+  return { kind: 'run', options: { ...into, command }, json };
 }
 
 /** What is wrong with options given through the API (the CLI parser already rejects these), or undefined. */

@@ -31,7 +31,7 @@ function resolveOptions(options: ProbeOptions): ResolvedOptions {
     initCommand: defaultInit(options.uid !== undefined),
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     command: options.command,
-  } as ResolvedOptions;
+  };
 }
 
 const skipped = (why: string): Check => ({ verdict: 'skip', summary: why });

@@ -71,7 +71,7 @@ export class Logger {
   constructor(
     private level: Level = 'warn',
     private format: LogFormat = 'text',
-    private packageRoot: string | undefined = undefined,
+    private packageRoot?: string,
   ) {
     this.threshold = LEVEL_VALUES[level];
   }

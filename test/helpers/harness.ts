@@ -19,7 +19,7 @@ export const fixture = (name: string): string => join(FIXTURES, name);
 const BASE: Options = { reject: false, timeout: 60_000, killSignal: 'SIGKILL', stdin: 'ignore', buffer: true, stripFinalNewline: false };
 
 export function run(file: string, args: readonly string[], options: Options = {}): ResultPromise {
-  return execa(file, args, { ...BASE, ...options }) as ResultPromise;
+  return execa(file, args, { ...BASE, ...options });
 }
 
 export function tsInit(args: readonly string[], options: Options = {}): ResultPromise {

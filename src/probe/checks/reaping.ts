@@ -52,9 +52,9 @@ async function makeOrphans(ns: Namespace, pid1: number, count: number, dir: stri
     killSignal: 'SIGKILL',
     stdin: 'ignore',
   });
-  const made = /made (\d+)/.exec(String(r.stdout));
+  const made = /made (\d+)/.exec(r.stdout);
   if (!made) {
-    const why = String(r.stderr).trim().split('\n')[0] ?? '';
+    const why = r.stderr.trim().split('\n')[0] ?? '';
     throw new ProbeEnvironmentError(`could not enter the namespace to make orphans (nsenter exit ${String(r.exitCode)}${why ? `: ${why}` : ''})`);
   }
   return Number(made[1]);

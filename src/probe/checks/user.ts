@@ -23,8 +23,8 @@ async function lookup(ns: Namespace, pid1: number, env: Record<string, string>, 
     env,
     extendEnv: false,
   });
-  const out = String(r.stdout).trim();
-  return { exitCode: r.exitCode, output: r.exitCode === 0 ? out : (String(r.stderr).trim().split('\n')[0] ?? '') };
+  const out = r.stdout.trim();
+  return { exitCode: r.exitCode, output: r.exitCode === 0 ? out : (r.stderr.trim().split('\n')[0] ?? '') };
 }
 
 /** `program` is the host pid of PROGRAM itself: PID 1, or the init's child. */
