@@ -14,6 +14,7 @@ const SIGTERM = 15;
 
 // ---- 1. start-up ----------------------------------------------------------------
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async like every scenario: run.js awaits each in turn
 export async function startupScenario(ctx, extra = []) {
   const { variants, opts, TOOLS, ENV, NODE } = ctx;
   const rows = [
@@ -63,7 +64,11 @@ export async function idleScenario(ctx) {
   const procs = rows.map((r) => start(r.argv, { env: ENV }));
   try {
     const pids = await Promise.all(procs.map((p) => nsPid1(p)));
-    await Promise.all(rows.map((r, i) => (r.init ? waitFor(() => childrenOf(pids[i]).length > 0, 20_000, `${r.id}'s child`) : undefined)));
+    await Promise.all(
+      rows.map(async (r, i) => {
+        if (r.init) await waitFor(() => childrenOf(pids[i]).length > 0, 20_000, `${r.id}'s child`);
+      }),
+    );
     await sleep(opts.settleMs);
     const before = pids.map(snapshot);
     const t0 = process.hrtime.bigint();
