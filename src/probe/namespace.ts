@@ -130,6 +130,7 @@ export async function startInNamespace(mode: NamespaceMode, argv: readonly strin
   if (holderPid === undefined) throw new ProbeEnvironmentError('unshare could not be started');
   let pid1: number | undefined;
   const deadline = Date.now() + 10_000;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `done` is set by the holder's callback above, which tsc's narrowing cannot see
   while (pid1 === undefined && !done) {
     pid1 = childrenOf(holderPid)[0];
     if (pid1 !== undefined) break;
