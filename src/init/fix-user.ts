@@ -155,7 +155,7 @@ function gid(): number {
 
 /** A private 0700 directory, ours, for the passwd copy (and HOME by default). */
 function makePrivateDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const tmp = env.TMPDIR !== undefined && env.TMPDIR.startsWith('/') ? env.TMPDIR : '/tmp';
+  const tmp = env.TMPDIR?.startsWith('/') ? env.TMPDIR : '/tmp';
   try {
     return mkdtempSync(join(tmp, 'ts-init-')); // mkdtemp creates it 0700
   } catch (error) {

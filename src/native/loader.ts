@@ -54,7 +54,7 @@ export class AddonMissingError extends FatalError {}
 
 /** The libc node-gyp-build matches prebuilds against (it looks for Alpine's marker file). */
 function libcName(): string {
-  return process.env['LIBC'] ?? (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
+  return process.env.LIBC ?? (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
 }
 
 /** The prebuilt binaries the package carries, as "linux-x64/ts-init.glibc.node, …". */
@@ -85,7 +85,7 @@ function shippedPrebuilds(packageRoot: string): string {
  */
 function loadDirect(packageRoot: string): Native | undefined {
   const candidates = [`${packageRoot}/build/Release/ts_init.node`, `${packageRoot}/prebuilds/${process.platform}-${process.arch}/ts-init.${libcName()}.node`];
-  if (process.env['PREBUILDS_ONLY'] !== undefined) candidates.shift();
+  if (process.env.PREBUILDS_ONLY !== undefined) candidates.shift();
   for (const file of candidates) {
     if (!existsSync(file)) continue;
     try {

@@ -181,7 +181,7 @@ export async function ending(ns: Namespace, weKilled: boolean): Promise<Ending> 
   const execFailure = /(?:unshare|setpriv|nsenter): failed to execute .*$/m.exec(err)?.[0];
   let signal = typeof r.signal === 'string' ? r.signal : undefined;
   let code = signal === undefined ? r.exitCode : undefined;
-  if (code === 1 && (weKilled || /sigprocmask unblock failed/.test(err))) {
+  if (code === 1 && (weKilled || err.includes('sigprocmask unblock failed'))) {
     signal = 'SIGKILL';
     code = undefined;
   }

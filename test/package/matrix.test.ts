@@ -88,12 +88,12 @@ t.test('version edges read from node_version.h, found through PATH', needsModern
     );
     // TS_INIT_NODE empty: the launcher must find node through PATH (under
     // scripts/matrix.sh it is set, and would win).
-    const argv = await launcherCmdline({ PATH: `${join(prefix, 'bin')}:${process.env['PATH'] ?? ''}`, TS_INIT_NODE: '' });
+    const argv = await launcherCmdline({ PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}`, TS_INIT_NODE: '' });
     t.equal(argv.includes('--disable-sigusr1'), want, `header says ${version}: flag ${want ? 'added' : 'not added'}`);
   }
   // A node whose prefix has no header at all: no flag, and it still starts.
   const bare = join(dir, 'bare/bin');
   mkdirSync(bare, { recursive: true });
   symlinkSync(modern.bin, join(bare, 'node'));
-  t.notOk((await launcherCmdline({ PATH: `${bare}:${process.env['PATH'] ?? ''}`, TS_INIT_NODE: '' })).includes('--disable-sigusr1'), 'no header: no flag');
+  t.notOk((await launcherCmdline({ PATH: `${bare}:${process.env.PATH ?? ''}`, TS_INIT_NODE: '' })).includes('--disable-sigusr1'), 'no header: no flag');
 });

@@ -84,14 +84,14 @@ t.test('npm pack, install with no compiler or python reachable, and with --ignor
   // npm may still need the registry (packuments missing from the cache);
   // where TLS goes through a proxy whose CA is in the system bundle, Node
   // needs that bundle (the stripped environment would drop the variable).
-  const ca = process.env['NODE_EXTRA_CA_CERTS'] ?? (existsSync('/etc/ssl/certs/ca-certificates.crt') ? '/etc/ssl/certs/ca-certificates.crt' : undefined);
+  const ca = process.env.NODE_EXTRA_CA_CERTS ?? (existsSync('/etc/ssl/certs/ca-certificates.crt') ? '/etc/ssl/certs/ca-certificates.crt' : undefined);
   const network: Record<string, string> = ca ? { NODE_EXTRA_CA_CERTS: ca } : {};
   const npmInstall = (prefix: string, extra: string[], env: Record<string, string> = {}) => {
     mkdirSync(prefix, { recursive: true });
     writeFileSync(join(prefix, 'package.json'), '{"private":true}\n');
     return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', ...extra, tarball], {
       cwd: prefix,
-      env: { ...bare, ...network, HOME: process.env['HOME'] ?? '/root', ...env },
+      env: { ...bare, ...network, HOME: process.env.HOME ?? '/root', ...env },
       extendEnv: false,
       timeout: 170_000,
     });
@@ -113,7 +113,7 @@ t.test('npm pack, install with no compiler or python reachable, and with --ignor
   // variable node-gyp-build reads), falls back to compiling, and fails here.
   const rebuild = await run('npm', ['rebuild', 'ts-init', '--foreground-scripts'], {
     cwd: app,
-    env: { ...bare, ...network, HOME: process.env['HOME'] ?? '/root', LIBC: 'uclibc' },
+    env: { ...bare, ...network, HOME: process.env.HOME ?? '/root', LIBC: 'uclibc' },
     extendEnv: false,
     timeout: 120_000,
   });
