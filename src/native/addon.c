@@ -4,7 +4,7 @@
  * TypeScript. Every function reports failure as an errno value or a thrown
  * Error carrying `errno` and `syscall`; none of them aborts the process.
  *
- * Why the child is spawned here and not by libuv: see DESIGN.md. In short,
+ * Why the child is spawned here and not by libuv: see docs/design.md. In short,
  * libuv cannot start a child in its own process group without a new session,
  * and libuv's own waitpid() calls would race with our waitpid(-1) reaper.
  */

@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from './package.js';
 import { renderJson, renderTable } from './report.js';
 import { probe } from './run.js';
 
-/** Exit statuses, as documented in the README. */
+/** Exit statuses, as documented in docs/probe.md. */
 export const PROBE_EXIT = { pass: 0, fail: 1, usage: 2 } as const;
 
 export interface ProbeIo {

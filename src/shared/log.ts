@@ -55,6 +55,28 @@ export function writeFd(fd: number, text: string): void {
   }
 }
 
+/**
+ * How bytes from outside (a path, an environment value) appear in a log
+ * line: as UTF-8 text when they are UTF-8, with control characters and
+ * every byte that is not UTF-8 escaped (\n, \xff), so that one message
+ * stays one line and shows what was really there.
+ */
+export function printable(value: Buffer | string): string {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  const text = bytes.toString();
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+  if (Buffer.from(text).equals(bytes)) {
+    // C0 and C1 controls and DEL, by code point.
+    return text.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  let out = '';
+  for (const byte of bytes) {
+    const c = String.fromCharCode(byte);
+    out += named[c] ?? (byte >= 0x20 && byte < 0x7f ? c : `\\x${byte.toString(16).padStart(2, '0')}`);
+  }
+  return out;
+}
+
 function textLine(json: string): string {
   try {
     const record = JSON.parse(json) as { level?: number; pid?: number; msg?: string };
@@ -99,8 +121,9 @@ export class Logger {
     if (LEVEL_VALUES[level] < this.threshold) return;
     const logger = this.load();
     if (logger === undefined) {
-      // pino could not be loaded (a broken install): still say it, in tini's shape.
-      writeStderr(`[${LABELS[LEVEL_VALUES[level]]} ts-init (${process.pid})] ${msg}\n`);
+      // pino could not be loaded (a broken install): still say it, in the format asked for.
+      const record = { level: LEVEL_VALUES[level], time: Date.now(), pid: process.pid, name: 'ts-init', ...fields, msg };
+      writeStderr(this.format === 'json' ? `${JSON.stringify(record)}\n` : `[${LABELS[LEVEL_VALUES[level]]} ts-init (${process.pid})] ${msg}\n`);
       return;
     }
     logger[level](fields, msg);

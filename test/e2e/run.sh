@@ -7,9 +7,10 @@
 # do, then checks what image authors care about: exit codes, `podman stop`,
 # `-u 10000`, `-it` (Ctrl-C, job control), orphans from `podman exec`, `-g`.
 #
-# Settings from ../shared/CONTAINERS.md: runtime runc (crun rejects this
-# host's hybrid cgroup layout) and explicit ulimits (root here lacks
-# CAP_SYS_RESOURCE), in a containers.conf of our own via CONTAINERS_CONF.
+# Settings our VMs need (CONTRIBUTING.md, "The container test"): runtime
+# runc (crun rejects this host's hybrid cgroup layout) and explicit ulimits
+# (root here lacks CAP_SYS_RESOURCE), in a containers.conf of our own via
+# CONTAINERS_CONF.
 #
 # Every command is bounded by `timeout`; every container and image created
 # here is removed on exit. Output: TAP-like lines, then "N passed, N failed".

@@ -1,7 +1,8 @@
 // The zombie-reaping test harness: runs ts-init (or a peer) as PID 1 of a
 // fresh PID namespace, watches processes through /proc, and bounds every
 // wait so that a hung child fails a test instead of hanging CI.
-import { readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type ResultPromise } from 'execa';
@@ -14,6 +15,29 @@ export const FIXTURES = join(ROOT, 'test/fixtures');
 /** Debian's python3: the fixtures catch real-time signals, which Node cannot. */
 export const PYTHON = '/usr/bin/python3';
 export const fixture = (name: string): string => join(FIXTURES, name);
+
+// Under tap's coverage, ts-init and the probe run as subprocesses: they write
+// their V8 coverage (NODE_V8_COVERAGE) into a directory any UID can write to
+// (tests run ts-init as uid 10000 too), moved to where tap collects the test
+// processes' own when this test process exits. The report then covers
+// src/init as well, mapped back from the bundle through its source map.
+if (process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1') {
+  const collected = join(ROOT, '.tap/coverage');
+  const shared = mkdtempSync(join(tmpdir(), 'ts-init-coverage-'));
+  chmodSync(shared, 0o1777);
+  process.env.NODE_V8_COVERAGE = shared;
+  process.on('exit', () => {
+    try {
+      mkdirSync(collected, { recursive: true });
+      // A copy, not a rename: /tmp may be another file system.
+      for (const file of readdirSync(shared)) copyFileSync(join(shared, file), join(collected, `subprocess-${file}`));
+    } catch (error) {
+      // Coverage is a report, not a verdict: never fail a test over it.
+      process.stderr.write(`# subprocess coverage not collected: ${String(error)}\n`);
+    }
+    rmSync(shared, { recursive: true, force: true });
+  });
+}
 
 /** Every process a test starts is killed with SIGKILL when its time is up. */
 const BASE: Options = { reject: false, timeout: 60_000, killSignal: 'SIGKILL', stdin: 'ignore', buffer: true, stripFinalNewline: false };

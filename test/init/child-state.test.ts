@@ -37,7 +37,7 @@ t.test('the child gets the ignored signals ts-init inherited, like tini', async 
   }
   // The blocked mask cannot be carried: /bin/sh (dash) clears it before the
   // launcher can read it, and Node clears it again. The child starts with
-  // an empty mask (documented in the README).
+  // an empty mask (documented in docs/how-it-works.md).
   t.match(String(r.stdout), /SigBlk:\s+0+\n/, 'the child starts with nothing blocked');
 });
 

@@ -20,6 +20,11 @@ t.test('-h and --help print usage on stdout and exit 0', async (t) => {
   }
 });
 
+t.test('the usage says what TINI_VERBOSITY accepts beyond 0-4, as tini reads it', async (t) => {
+  const r = await tsInit(['--help']);
+  t.match(String(r.stdout), /^ {2}TINI_VERBOSITY: .*0 fatal errors, 1 warnings, 2 info, 3 debug, 4 trace; above 4 is 4 and empty is 0, as with tini\.$/m);
+});
+
 t.test('--version and -l', async (t) => {
   const v = await tsInit(['--version']);
   t.equal(v.exitCode, 0);
@@ -45,6 +50,8 @@ const BAD: [string, string[], Record<string, string>, RegExp][] = [
   ['--log-format without value', ['--log-format'], {}, /requires an argument/],
   ['flag given a value', ['--license=yes'], {}, /./],
   ['TINI_VERBOSITY not a number', [], { TINI_VERBOSITY: 'loud' }, /invalid TINI_VERBOSITY: 'loud'/],
+  ['TINI_VERBOSITY negative', [], { TINI_VERBOSITY: '-1' }, /invalid TINI_VERBOSITY: '-1'/],
+  ['TINI_VERBOSITY with a tail', [], { TINI_VERBOSITY: '2x' }, /invalid TINI_VERBOSITY: '2x'/],
   ['TS_INIT_LOG_FORMAT unknown', [], { TS_INIT_LOG_FORMAT: 'xml' }, /invalid TS_INIT_LOG_FORMAT: 'xml'/],
   ['empty program name', ['--', ''], {}, /PROGRAM is an empty string/],
 ];

@@ -2,7 +2,7 @@
 // way), run for real through setpriv. Every check compares what the child
 // sees without the flag (the failures users report) and with it.
 import { createHash } from 'node:crypto';
-import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { fixture, ROOT, run, tsInit } from '../helpers/harness.js';
@@ -91,21 +91,43 @@ interface Options {
   uid?: number;
   gid?: number;
   env?: Record<string, string>;
+  /** Variables whose values are not UTF-8: set byte for byte (execa's env is strings). */
+  bytes?: Record<string, Buffer>;
   home?: string | null;
 }
 
-/** ts-init ARGS -- sh identity.sh, as UID/GID with no supplementary groups and a minimal environment. */
+// Sets the byte-valued variables, then exec's the rest of its arguments.
+const EXEC_WITH_BYTES = [
+  'import json, os, sys',
+  'env = dict(os.environb)',
+  'env.update({k.encode(): bytes.fromhex(v) for k, v in json.loads(sys.argv[1]).items()})',
+  'os.execve(sys.argv[2], sys.argv[2:], env)',
+].join('\n');
+
+/**
+ * ts-init ARGS -- sh identity.sh, as UID/GID with no supplementary groups and
+ * a minimal environment. Output is read as latin1: one character per byte, so
+ * bytes that are not UTF-8 come back as they were written.
+ */
 async function asUser(args: readonly string[], options: Options = {}) {
   const uid = options.uid ?? UID;
   const tmp = privateTmp(uid, options.gid ?? 0);
   const env: Record<string, string> = { PATH, TMPDIR: tmp, ...options.env };
   if (options.home !== null) env.HOME = options.home ?? '/root';
-  const r = await run(
-    'setpriv',
-    ['--reuid', String(uid), '--regid', String(options.gid ?? 0), '--clear-groups', '--', TS_INIT, ...args, '--', 'sh', IDENTITY],
-    { env, extendEnv: false, timeout: 30_000 },
-  );
+  const setpriv = ['/usr/bin/setpriv', '--reuid', String(uid), '--regid', String(options.gid ?? 0), '--clear-groups', '--', TS_INIT, ...args, '--', 'sh', IDENTITY];
+  const hex = Object.fromEntries(Object.entries(options.bytes ?? {}).map(([k, v]) => [k, v.toString('hex')]));
+  const [file, ...rest] = options.bytes === undefined ? setpriv : ['/usr/bin/python3', '-c', EXEC_WITH_BYTES, JSON.stringify(hex), ...setpriv];
+  const r = await run(file as string, rest, { env, extendEnv: false, timeout: 30_000, encoding: 'latin1' });
   return { r, tmp, probes: parseProbes(String(r.stdout)), stderr: String(r.stderr) };
+}
+
+/** A directory under the scratch area, owned by `uid` (the test UID by default). */
+function ownedDir(name: string | Buffer, mode = 0o700, uid = UID, gid = 0): Buffer {
+  const path = Buffer.concat([Buffer.from(`${scratch}/`), Buffer.from(name)]);
+  mkdirSync(path, { mode });
+  chmodSync(path, mode);
+  chownSync(path, uid, gid);
+  return path;
 }
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -229,13 +251,98 @@ if (reachable.exitCode !== 0) {
     t.match(stderr, /\[INFO  ts-init \(\d+\)\] --fix-user: libnss_wrapper not found.*whoami.*libnss-wrapper/);
   });
 
-  t.test('a UID that has an entry is left alone', async (t) => {
-    const { r, probes, stderr } = await asUser(['-v', '--fix-user'], { uid: 65534, gid: 65534 });
+  t.test('a UID that has an entry and a writable HOME is left alone, with one line at -v', async (t) => {
+    const own = ownedDir(`nobody${++runs}`, 0o700, 65534, 65534).toString();
+    const { r, probes, stderr } = await asUser(['-v', '--fix-user'], { uid: 65534, gid: 65534, home: own });
     t.equal(r.exitCode, 0);
     t.same(probe(probes, 'whoami'), { rc: 0, out: 'nobody' });
     for (const name of ['USER', 'LOGNAME', 'LD_PRELOAD', 'NSS_WRAPPER_PASSWD']) t.equal(probe(probes, `env:${name}`).rc, 1, `no ${name}`);
-    t.equal(probe(probes, 'env:HOME').out, '/root', 'HOME unchanged');
+    t.equal(probe(probes, 'env:HOME').out, own, 'HOME unchanged');
+    t.equal(stderr.split('\n').filter((l) => l.includes('--fix-user')).length, 1, 'one --fix-user line');
     t.match(stderr, "UID 65534 is already 'nobody'; nothing to change");
+  });
+
+  // podman -u 10000 adds "10000:*:10000:0:container user:WORKDIR:/bin/sh" to
+  // the image's /etc/passwd and sets HOME=WORKDIR ("/" by default); CRI-O does
+  // the same on OpenShift when /etc/passwd is group-writable. nss_wrapper
+  // plays that entry here, for ts-init's lookup and the program's alike.
+  t.test('an entry whose home is / or not writable (podman, CRI-O): the name stays, HOME becomes writable', async (t) => {
+    const workdir = ownedDir(`workdir${++runs}`, 0o755, 0, 0).toString();
+    for (const home of ['/', workdir]) {
+      const passwd = join(scratch, `podman-passwd${++runs}`);
+      writeFileSync(passwd, `${readFileSync('/etc/passwd', 'utf8')}${UID}:*:${UID}:0:container user:${home}:/bin/sh\n`, { mode: 0o644 });
+      const env = { LD_PRELOAD: NSS_WRAPPER ?? '', NSS_WRAPPER_PASSWD: passwd, NSS_WRAPPER_GROUP: '/etc/group' };
+      const before = await asUser([], { env, home });
+      t.same(probe(before.probes, 'whoami'), { rc: 0, out: String(UID) }, `${home}: the runtime's entry names the UID`);
+      t.not(probe(before.probes, 'home-writable').rc, 0, `${home}: but HOME is not writable`);
+
+      const { r, probes, stderr } = await asUser(['-v', '--fix-user'], { env, home });
+      t.equal(r.exitCode, 0, stderr);
+      t.same(probe(probes, 'whoami'), { rc: 0, out: String(UID) }, 'the existing entry still answers');
+      const got = probe(probes, 'home-writable');
+      t.equal(got.rc, 0, `${home}: HOME is writable now`);
+      t.match(got.out, /\/ts-init-[^/]+\/home$/, 'a private home');
+      t.equal(probe(probes, 'env:LD_PRELOAD').out, NSS_WRAPPER, 'LD_PRELOAD untouched');
+      t.equal(probe(probes, 'env:NSS_WRAPPER_PASSWD').out, passwd, 'the runtime\'s passwd file untouched');
+      t.equal(probe(probes, 'env:USER').rc, 1, 'USER is not invented for an entry that exists');
+      t.match(stderr, new RegExp(`--fix-user: UID ${UID} is already '${UID}', but HOME '${home}' is not a writable directory: HOME=\\S+/home`));
+    }
+  });
+
+  t.test('a TMPDIR that a passwd line cannot hold is refused when the default home would go there', async (t) => {
+    for (const name of ['t:mp', 't\nmp']) {
+      const tmp = ownedDir(`${name}${++runs}`).toString();
+      const { r, probes, stderr } = await asUser(['--fix-user'], { env: { TMPDIR: tmp } });
+      t.equal(r.exitCode, 1, JSON.stringify(name));
+      t.equal(stderr.trimEnd().split('\n').length, 1, `one line: ${stderr}`);
+      t.match(stderr, /^\[FATAL ts-init \(\d+\)\] --fix-user: .*TMPDIR/);
+      t.equal(probes.size, 0, 'the program did not run');
+      t.same(readdirSync(tmp), [], 'nothing was made in TMPDIR');
+    }
+    const own = ownedDir(`home${++runs}`).toString();
+    const tmp = ownedDir(`t:mp${++runs}`).toString();
+    const { r, probes, stderr } = await asUser(['--fix-user'], { env: { TMPDIR: tmp }, home: own });
+    t.equal(r.exitCode, 0, `with a usable HOME only the passwd copy goes to TMPDIR: ${stderr}`);
+    t.equal(probe(probes, 'getent').out, `app:x:${UID}:0:app:${own}:/bin/sh`);
+  });
+
+  t.test('LD_PRELOAD and HOME that are not UTF-8 reach the program byte for byte', async (t) => {
+    const lib = Buffer.concat([Buffer.from(`${stage}/lib`), Buffer.from([0xff]), Buffer.from('.so')]);
+    copyFileSync(join(dirname(NSS_WRAPPER ?? '/usr/lib/x'), 'libm.so.6'), lib);
+    chmodSync(lib, 0o755);
+    const home = ownedDir(Buffer.concat([Buffer.from(`home${++runs}-`), Buffer.from([0xff])]));
+    const { r, probes, stderr } = await asUser(['--fix-user'], { bytes: { LD_PRELOAD: lib, HOME: home }, home: null });
+    t.equal(r.exitCode, 0, stderr);
+    t.equal(probe(probes, 'env:LD_PRELOAD').out, `${lib.toString('latin1')}:${NSS_WRAPPER}`, 'LD_PRELOAD kept, nss_wrapper appended');
+    t.same(probe(probes, 'home-writable'), { rc: 0, out: home.toString('latin1') }, 'the writable HOME is kept');
+    t.equal(probe(probes, 'getent').out, `app:x:${UID}:0:app:${home.toString('latin1')}:/bin/sh`, 'and written into the entry as it is');
+    t.same(probe(probes, 'whoami'), { rc: 0, out: 'app' });
+  });
+
+  t.test('a --home that exists must be private, as OpenSSH wants ~/.ssh: owned by the UID or root, writable by no one else', async (t) => {
+    const other = ownedDir(`other${++runs}`, 0o777, 20000, 20000);
+    const link = join(scratch, `link${runs}`);
+    symlinkSync(other, link);
+    const cases: [string, string][] = [
+      [link, `belongs to UID 20000`],
+      [ownedDir(`shared${runs}`, 0o770, UID, 12345).toString(), 'writable by group 12345'],
+      [ownedDir(`open${runs}`, 0o777).toString(), 'writable by every user'],
+      [ownedDir(`sticky${runs}`, 0o1777, 0, 0).toString(), 'writable by every user'],
+    ];
+    for (const [home, why] of cases) {
+      const { r, tmp, probes, stderr } = await asUser(['--fix-user', '--home', home]);
+      t.equal(r.exitCode, 1, home);
+      t.equal(stderr.trimEnd().split('\n').length, 1, `one line: ${stderr}`);
+      t.match(stderr, `--fix-user: home directory ${home}`);
+      t.match(stderr, why);
+      t.equal(probes.size, 0, 'the program did not run');
+      t.same(readdirSync(tmp), [], 'nothing was left in TMPDIR');
+    }
+    // OpenShift's own recipe: chgrp 0 and chmod g=u, owned by root.
+    const ocp = ownedDir(`ocp${runs}`, 0o770, 0, 0).toString();
+    const ok = await asUser(['--fix-user', '--home', ocp]);
+    t.equal(ok.r.exitCode, 0, ok.stderr);
+    t.same(probe(ok.probes, 'home-writable'), { rc: 0, out: ocp }, 'root-owned, writable through group 0: accepted');
   });
 
   t.test('settings that cannot work stop ts-init before anything is created', async (t) => {
@@ -256,12 +363,17 @@ if (reachable.exitCode !== 0) {
   });
 }
 
-t.test('--fix-user is refused as root', async (t) => {
+t.test('as root --fix-user is a no-op: the image\'s ENV TS_INIT_FIX_USER=1 still runs under a plain docker run', async (t) => {
+  const program = ['--', 'sh', '-c', 'echo "ran HOME=$HOME ${LD_PRELOAD-no-preload} ${NSS_WRAPPER_PASSWD-no-passwd}"'];
   for (const [args, env] of [[['--fix-user'], {}], [[], { TS_INIT_FIX_USER: 'yes' }]] as const) {
-    const r = await tsInit([...args, '--', 'sh', '-c', 'echo ran'], { env });
-    t.equal(r.exitCode, 1);
-    t.match(String(r.stderr), /\[FATAL ts-init \(\d+\)\] --fix-user \(TS_INIT_FIX_USER\) is refused as root/);
-    t.equal(String(r.stdout), '', 'the program did not run');
+    const quiet = await tsInit([...args, ...program], { env: { ...env, HOME: '/' } });
+    t.equal(quiet.exitCode, 0, `${args.join(' ')} ${JSON.stringify(env)}`);
+    t.equal(String(quiet.stdout), 'ran HOME=/ no-preload no-passwd\n', 'the program ran with its environment untouched');
+    t.equal(String(quiet.stderr), '', 'silent by default');
+    const told = await tsInit(['-v', ...args, ...program], { env: { ...env, HOME: '/' } });
+    const lines = String(told.stderr).split('\n').filter((l) => l.includes('--fix-user'));
+    t.equal(lines.length, 1, 'one line at -v');
+    t.match(lines[0], /^\[INFO  ts-init \(\d+\)\] --fix-user: running as root \(UID 0\); nothing to change$/);
   }
 });
 

@@ -1,7 +1,7 @@
 // Forwarding: every catchable signal reaches the child, as PID 1 and not;
 // -g reaches the whole process group; SIGUSR1 never starts Node's inspector.
 import t from 'tap';
-import { asPid1, fixture, inspectorListening, nsInitPid, Output, processExists, PYTHON, sleep, statusField, TS_INIT, tsInit, waitFor } from '../helpers/harness.js';
+import { asPid1, childrenOf, fixture, inspectorListening, nsInitPid, Output, processExists, PYTHON, sleep, statusField, TS_INIT, tsInit, waitFor } from '../helpers/harness.js';
 
 const CAUGHT = ['INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'WINCH', 'CONT', 'ALRM', 'PIPE', 'RTMIN+3', 'RTMIN', '64'] as const;
 const NUMBERS: Record<string, number> = { INT: 2, HUP: 1, QUIT: 3, USR1: 10, USR2: 12, WINCH: 28, CONT: 18, ALRM: 14, PIPE: 13, 'RTMIN+3': 37, RTMIN: 34, '64': 64 };
@@ -70,7 +70,11 @@ t.test('-g sends signals to the whole process group; without it only the child g
   await sleep(500);
   t.ok(processExists(proc.pid as number), 'without -g: SIGTERM reached only the child, which ignores it');
   t.notMatch(out.text, /child-done/);
+  // The child leads its own group (sh and its sleep): take it down with
+  // ts-init, or the sleep holds our stdout pipe open for its 30 s.
+  const child = childrenOf(proc.pid as number)[0];
   proc.kill('SIGKILL');
+  if (child !== undefined) process.kill(-child, 'SIGKILL');
   await proc;
 });
 
