@@ -157,7 +157,7 @@ function isWritableDirectory(path: Buffer): boolean {
 }
 
 /** A HOME the program can use: set, absolute, not "/", one a passwd entry can hold, a directory it can write to. */
-export function isUsableHome(home: Buffer | undefined): home is Buffer {
+export function isUsableHome(home: Buffer | undefined): boolean {
   if (home === undefined || home[0] !== SLASH || /^\/+$/.test(home.toString('latin1'))) return false;
   return passwdFieldProblem(home) === undefined && isWritableDirectory(home);
 }
