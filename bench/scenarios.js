@@ -15,7 +15,7 @@ const SIGTERM = 15;
 // ---- 1. start-up ----------------------------------------------------------------
 
 export async function startupScenario(ctx, extra = []) {
-  const { variants, opts, TOOLS, ENV, NODE, TS_INIT } = ctx;
+  const { variants, opts, TOOLS, ENV, NODE } = ctx;
   const rows = [
     ...variants.map((v) => ({ id: v.id, argv: nsArgv([...v.prefix, 'true']) })),
     { id: 'node', argv: nsArgv([NODE, '-e', '0']) },
@@ -63,7 +63,11 @@ export async function idleScenario(ctx) {
   const procs = rows.map((r) => start(r.argv, { env: ENV }));
   try {
     const pids = await Promise.all(procs.map((p) => nsPid1(p)));
-    await Promise.all(rows.map((r, i) => (r.init ? waitFor(() => childrenOf(pids[i]).length > 0, 20_000, `${r.id}'s child`) : undefined)));
+    await Promise.all(
+      rows.map(async (r, i) => {
+        if (r.init) await waitFor(() => childrenOf(pids[i]).length > 0, 20_000, `${r.id}'s child`);
+      }),
+    );
     await sleep(opts.settleMs);
     const before = pids.map(snapshot);
     const t0 = process.hrtime.bigint();

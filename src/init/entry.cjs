@@ -10,7 +10,9 @@
 // now. They stay, doing nothing, like the Forwarder's own (removing the
 // last listener of a signal would restore its default action).
 'use strict';
-const early = () => {};
+const early = () => {
+  // Nothing to do: the listener only makes Node install its handler now.
+};
 for (const name of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2']) process.on(name, early);
 
 const main = require('./ts-init-main.cjs');

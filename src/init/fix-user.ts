@@ -157,8 +157,8 @@ function isWritableDirectory(path: Buffer): boolean {
 }
 
 /** A HOME the program can use: set, absolute, not "/", one a passwd entry can hold, a directory it can write to. */
-export function isUsableHome(home: Buffer | undefined): home is Buffer {
-  if (home === undefined || home[0] !== SLASH || /^\/+$/.test(home.toString('latin1'))) return false;
+export function isUsableHome(home: Buffer | undefined): boolean {
+  if (home?.[0] !== SLASH || /^\/+$/.test(home.toString('latin1'))) return false;
   return passwdFieldProblem(home) === undefined && isWritableDirectory(home);
 }
 
@@ -266,7 +266,7 @@ function gid(): number {
 /** TMPDIR when it is an absolute path, else /tmp. */
 function tmpDir(env: readonly Buffer[]): Buffer {
   const tmp = environmentValue(env, 'TMPDIR');
-  return tmp !== undefined && tmp[0] === SLASH ? tmp : Buffer.from('/tmp');
+  return tmp?.[0] === SLASH ? tmp : Buffer.from('/tmp');
 }
 
 /**

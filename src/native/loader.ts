@@ -68,7 +68,7 @@ export class AddonMissingError extends FatalError {}
  * means musl. scripts/install-addon.js decides the same way.
  */
 function libcName(): string {
-  return process.env['LIBC'] ?? (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
+  return process.env.LIBC ?? (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
 }
 
 /**
@@ -80,7 +80,7 @@ function libcName(): string {
  */
 export function addonCandidates(packageRoot: string): string[] {
   const prebuild = join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, `ts-init.${libcName()}.node`);
-  if (process.env['PREBUILDS_ONLY'] !== undefined) return [prebuild];
+  if (process.env.PREBUILDS_ONLY !== undefined) return [prebuild];
   return [join(packageRoot, 'build', 'Release', 'ts_init.node'), prebuild];
 }
 

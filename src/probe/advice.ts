@@ -151,7 +151,7 @@ function startAdvice(run: ProbeRun): string[] {
   if (early !== undefined && (early.code === 126 || early.code === 127)) {
     return [`PID 1 could not be executed (${early.code === 127 ? 'not found' : 'not executable'}, exit ${early.code}): check the command, its PATH and its mode (ENTRYPOINT and CMD in an image).`];
   }
-  if (early !== undefined && early.code === 0) {
+  if (early?.code === 0) {
     return ['PID 1 exited 0 before it could be checked: an entrypoint must keep running, the container lives as long as PID 1. If it forks into the background (daemonizes), run it in the foreground (nginx -g "daemon off;", apachectl -DFOREGROUND, …).'];
   }
   if (early !== undefined) {

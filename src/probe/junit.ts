@@ -47,7 +47,7 @@ export function renderJunit(report: ProbeReport): string {
     tests += cases.length;
     failures += f;
     skipped += s;
-    const time = Object.values(run.timings).reduce((a, b) => a + (b ?? 0), 0);
+    const time = Object.values(run.timings).reduce((a, b) => a + b, 0);
     suites.push(
       `  <testsuite name="${xml(`ts-init-probe ${subject(report)}: ${run.heading}`)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${s}" time="${seconds(time)}">\n` +
         `${cases.join('\n')}\n  </testsuite>`,

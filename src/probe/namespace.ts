@@ -74,7 +74,7 @@ export async function namespaceMode(): Promise<NamespaceMode> {
   for (const mode of modes) {
     const r = await execa('setpriv', holderArgv(mode, ['true']), { reject: false, timeout: 10_000, stdin: 'ignore' });
     if (r.exitCode === 0) return mode;
-    const first = String(r.stderr).split('\n')[0] ?? `exit ${String(r.exitCode)}`;
+    const first = r.stderr.split('\n')[0] ?? `exit ${String(r.exitCode)}`;
     // util-linux before 2.33 has no --pdeathsig.
     if (/unrecognized option.*pdeathsig/.test(first)) throw new ProbeEnvironmentError('setpriv has no --pdeathsig: util-linux 2.33 or later is needed');
     problems.push(first);
@@ -133,9 +133,9 @@ class NamespaceTarget implements Target {
       stdin: 'ignore',
       ...(options.env !== undefined ? { env: options.env, extendEnv: false } : {}),
     });
-    const stderr = String(r.stderr);
+    const stderr = r.stderr;
     const missing = (r.exitCode === 126 || r.exitCode === 127) && /(?:nsenter|setpriv): failed to execute/.test(stderr);
-    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr, missing };
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr, missing };
   }
 
   /** Resolves true when the namespace is gone within ms, false otherwise. */
@@ -178,7 +178,7 @@ class NamespaceTarget implements Target {
     const execFailure = /(?:unshare|setpriv|nsenter): failed to execute .*$/m.exec(err)?.[0];
     let signal = typeof r.signal === 'string' ? r.signal : undefined;
     let code = signal === undefined ? r.exitCode : undefined;
-    if (code === 1 && (weKilled || /sigprocmask unblock failed/.test(err))) {
+    if (code === 1 && (weKilled || err.includes('sigprocmask unblock failed'))) {
       signal = 'SIGKILL';
       code = undefined;
     }
@@ -235,6 +235,7 @@ export async function startInNamespace(mode: NamespaceMode, argv: readonly strin
     throw new ProbeEnvironmentError('setpriv/unshare could not be started');
   }
   const deadline = Date.now() + 10_000;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `done` is set by the holder's promise, between two awaits
   while (pid1 === undefined && !done) {
     pid1 = childrenOf(holderPid)[0];
     if (pid1 !== undefined) break;

@@ -224,7 +224,7 @@ export function parseProbeArgs(args: readonly string[]): ProbeCliResult {
   if (into.readyUrl !== undefined && into.readyPort !== undefined) {
     return { kind: 'error', message: '--ready-url and --ready-port exclude each other' };
   }
-  return { kind: 'run', options: { ...options, command } as ProbeOptions, json, junit };
+  return { kind: 'run', options: { ...options, command }, json, junit };
 }
 
 /** What is wrong with options given through the API (the CLI parser already rejects these), or undefined. */
@@ -240,6 +240,8 @@ export function optionsProblem(o: ProbeOptions): string | undefined {
   }
   if (o.gid !== undefined && o.uid === undefined) return 'gid needs uid';
   if (o.image === undefined && (o.engine !== undefined || (o.engineArgs?.length ?? 0) > 0)) return 'engine and engineArgs need image';
+  // The API is called from JavaScript too, where the type is only a hope.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (o.engine !== undefined && o.engine !== 'docker' && o.engine !== 'podman') return `engine must be docker or podman (got ${String(o.engine)})`;
   for (const name of Object.keys(o.env ?? {})) {
     if (name === '' || name.includes('=')) return `env names must be non-empty, without '=' (got '${name}')`;

@@ -40,7 +40,7 @@ function userLines(report: ProbeReport): string[] {
   const lines: string[] = [];
   for (const run of report.runs) {
     const user = run.user;
-    if (user === undefined || user.idUn === undefined) continue;
+    if (user?.idUn === undefined) continue;
     const getent = lookup(user.getent, `(no entry, exit ${String(user.getent?.exitCode)})`);
     const home = user.home === undefined ? '' : `; HOME ${user.home.path ?? '(unset)'} ${user.home.writable ? 'writable' : 'not writable'}`;
     lines.push(`${run.heading}, as ${user.uid}:${user.gid}: \`id -un\` → ${lookup(user.idUn, '(nothing)')}; \`getent passwd ${user.uid}\` → ${getent}${home}`);

@@ -40,7 +40,7 @@ function resolveOptions(options: ProbeOptions): ResolvedOptions {
     env: {},
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     command: options.command,
-  } as ResolvedOptions;
+  };
 }
 
 const skipped = (why: string): Check => ({ verdict: 'skip', summary: why });

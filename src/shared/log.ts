@@ -73,6 +73,7 @@ export function printable(value: Buffer | string): string {
   const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
   if (Buffer.from(text).equals(bytes)) {
     // C0 and C1 controls and DEL, by code point.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     return text.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   }
   let out = '';
@@ -99,7 +100,7 @@ export class Logger {
   constructor(
     private level: Level = 'warn',
     private format: LogFormat = 'text',
-    private packageRoot: string | undefined = undefined,
+    private packageRoot?: string,
   ) {
     this.threshold = LEVEL_VALUES[level];
   }

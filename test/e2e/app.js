@@ -18,7 +18,8 @@ if (mode === 'exit') {
       process.exit(Number(process.env[`APP_EXIT_ON_${sig.slice(3)}`] ?? 0));
     });
   }
-  // Keeps the process alive until a signal comes; nothing else to do.
-  setInterval(() => {}, 60_000);
+  setInterval(() => {
+    // Keeps the process alive until a signal comes; nothing else to do.
+  }, 60_000);
   say(`${arg} ready`);
 }

@@ -15,7 +15,7 @@ export const TS_INIT_SH = join(ROOT, 'bin/ts-init');
 /** The compiled launcher of this checkout (scripts/build-launcher.js, run by npm run build). */
 export const TS_INIT_COMPILED = join(ROOT, 'build/launcher/bin/ts-init');
 /** What the suite runs: the compiled launcher, as installs get it; TS_INIT_TEST_LAUNCHER=sh for the fallback. */
-export const TS_INIT = process.env['TS_INIT_TEST_LAUNCHER'] === 'sh' ? TS_INIT_SH : TS_INIT_COMPILED;
+export const TS_INIT = process.env.TS_INIT_TEST_LAUNCHER === 'sh' ? TS_INIT_SH : TS_INIT_COMPILED;
 if (!existsSync(TS_INIT)) throw new Error(`${TS_INIT} is missing: run npm run build (it builds the compiled launcher with musl-gcc or cc)`);
 export const FIXTURES = join(ROOT, 'test/fixtures');
 /** Debian's python3: the fixtures catch real-time signals, which Node cannot. */
@@ -49,7 +49,7 @@ if (process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1') {
 const BASE: Options = { reject: false, timeout: 60_000, killSignal: 'SIGKILL', stdin: 'ignore', buffer: true, stripFinalNewline: false };
 
 export function run(file: string, args: readonly string[], options: Options = {}): ResultPromise {
-  return execa(file, args, { ...BASE, ...options }) as ResultPromise;
+  return execa(file, args, { ...BASE, ...options });
 }
 
 export function tsInit(args: readonly string[], options: Options = {}): ResultPromise {

@@ -91,7 +91,7 @@ t.test('version edges read from node_version.h, found through PATH', needsModern
     );
     // TS_INIT_NODE empty: the launcher must find node through PATH (under
     // scripts/matrix.sh it is set, and would win).
-    const argv = await launcherCmdline({ PATH: `${join(prefix, 'bin')}:${process.env['PATH'] ?? ''}`, TS_INIT_NODE: '' });
+    const argv = await launcherCmdline({ PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}`, TS_INIT_NODE: '' });
     t.equal(argv.includes('--disable-sigusr1'), want, `header says ${version}: flag ${want ? 'added' : 'not added'}`);
   }
   // A node whose prefix has no header at all: no flag, and it still starts.
@@ -102,7 +102,7 @@ t.test('version edges read from node_version.h, found through PATH', needsModern
   // Node that has the flag); the sh launcher cannot resolve symlinks without forking.
   const compiled = TS_INIT === TS_INIT_COMPILED;
   t.equal(
-    (await launcherCmdline({ PATH: `${bare}:${process.env['PATH'] ?? ''}`, TS_INIT_NODE: '' })).includes('--disable-sigusr1'),
+    (await launcherCmdline({ PATH: `${bare}:${process.env.PATH ?? ''}`, TS_INIT_NODE: '' })).includes('--disable-sigusr1'),
     compiled,
     compiled ? "no header in the symlink's prefix: the real Node's header decides" : 'no header: no flag',
   );

@@ -141,8 +141,8 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
   // npm may still need the registry (packuments missing from the cache);
   // where TLS goes through a proxy whose CA is in the system bundle, Node
   // needs that bundle (the stripped environment would drop the variable).
-  const ca = process.env['NODE_EXTRA_CA_CERTS'] ?? (existsSync('/etc/ssl/certs/ca-certificates.crt') ? '/etc/ssl/certs/ca-certificates.crt' : undefined);
-  const npmEnv = { ...bare, ...(ca ? { NODE_EXTRA_CA_CERTS: ca } : {}), HOME: process.env['HOME'] ?? '/root' };
+  const ca = process.env.NODE_EXTRA_CA_CERTS ?? (existsSync('/etc/ssl/certs/ca-certificates.crt') ? '/etc/ssl/certs/ca-certificates.crt' : undefined);
+  const npmEnv = { ...bare, ...(ca ? { NODE_EXTRA_CA_CERTS: ca } : {}), HOME: process.env.HOME ?? '/root' };
 
   // --ignore-scripts: `npm test` has just built dist/; rebuilding it here
   // would rewrite files that tests running in parallel are loading.
@@ -186,8 +186,8 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) {
       t.same(Object.keys((published[field] as Record<string, string> | undefined) ?? {}), [], `no ${field}`);
     }
-    t.same(published['bin'], { 'ts-init': 'bin/ts-init', 'ts-init-probe': 'bin/ts-init-probe' }, 'the commands are ts-init and ts-init-probe');
-    t.equal((published['scripts'] as Record<string, string>)['install'], 'node scripts/install.js', 'the install step is our own script');
+    t.same(published.bin, { 'ts-init': 'bin/ts-init', 'ts-init-probe': 'bin/ts-init-probe' }, 'the commands are ts-init and ts-init-probe');
+    t.equal((published.scripts as Record<string, string>).install, 'node scripts/install.js', 'the install step is our own script');
   });
 
   t.test('a global install in a fresh prefix adds exactly one package, under 2 MiB', async (t) => {
@@ -309,7 +309,7 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     // A copy of the project, so the other installs keep using the prebuilds.
     const copy = join(dir, 'from-source');
     cpSync(app, copy, { recursive: true });
-    const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root', LIBC: 'uclibc' };
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LIBC: 'uclibc' };
     const rebuild = await run('npm', ['rebuild', manifest.name, '--foreground-scripts'], { cwd: copy, env, extendEnv: false, timeout: 170_000 });
     t.equal(rebuild.exitCode, 0, `npm rebuild: ${String(rebuild.stdout).slice(-2000)}${String(rebuild.stderr).slice(-2000)}`);
     t.match(String(rebuild.stdout) + String(rebuild.stderr), /gyp info ok/, "npm's node-gyp built it");

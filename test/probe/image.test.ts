@@ -33,7 +33,7 @@ async function usable(): Promise<string | undefined> {
 
 const problem = await usable();
 if (problem !== undefined && REQUIRED) t.fail(`E2E_REQUIRE=1 but ${problem}`);
-const skip = problem !== undefined ? problem : false;
+const skip = problem ?? false;
 
 let images = {} as Record<Fixture | 'base', string>;
 if (skip === false) {
@@ -60,7 +60,7 @@ t.test('a Node server as PID 1: reaping FAIL, stop FAIL, exit 137; exit status 1
   const run = report.runs[0];
   t.equal(report.target.kind, 'image');
   t.match(report.target, { engine: 'podman', observedThrough: 'host-proc' }, 'the local engine: zombies counted in /proc');
-  t.equal(run?.start.verdict, 'pass', run?.start.summary);
+  t.equal(run?.start.verdict, 'pass', run?.start.summary ?? '');
   t.equal(run?.start.readiness.how, 'port');
   t.equal(run?.pid1?.comm, 'node');
   const r = reaping(run);
@@ -121,7 +121,7 @@ t.test('an entrypoint script that starts the server without exec: stop FAIL, the
 t.test('an app that needs a passwd entry, --uid 10000: fails as it is, passes with TS_INIT_FIX_USER=1', { skip }, async (t) => {
   const bare = await probeImage(t, { image: images.passwd, uid: 10000 });
   const asIs = bare.runs[0];
-  t.equal(asIs?.start.verdict, 'fail', asIs?.start.summary);
+  t.equal(asIs?.start.verdict, 'fail', asIs?.start.summary ?? '');
   t.match(asIs?.start.summary ?? '', /exited on its own .*exit status 1/);
   t.equal(asIs?.user?.verdict, 'fail', asIs?.user?.summary ?? '');
   t.match(asIs?.user?.flagged ?? [], [/uv_os_get_passwd returned ENOENT/], 'the log line that points at the user lookup');
@@ -130,7 +130,7 @@ t.test('an app that needs a passwd entry, --uid 10000: fails as it is, passes wi
 
   const fixed = await probeImage(t, { image: images.passwd, uid: 10000, env: { TS_INIT_FIX_USER: '1' } });
   const run = fixed.runs[0];
-  t.equal(run?.start.verdict, 'pass', run?.start.summary);
+  t.equal(run?.start.verdict, 'pass', run?.start.summary ?? '');
   t.equal(run?.user?.verdict, 'pass', run?.user?.summary ?? '');
   t.same(run?.user?.actual, { uid: 10000, gid: 0 }, 'no passwd entry added by podman (--passwd=false): the app runs as 10000:0');
   t.equal(run?.user?.idUn?.output, 'app', '`id -un` in the app\'s environment (nss_wrapper)');
@@ -219,7 +219,7 @@ async function withEnv<T>(env: Record<string, string | undefined>, work: () => P
     return await work();
   } finally {
     for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
       else process.env[k] = v;
     }
   }
@@ -253,7 +253,7 @@ t.test('the docker path (a fake docker that records its arguments): docker first
   t.ok(lookups.length > 0, 'the user lookups run through exec -u');
   t.ok(lookups.some((c) => c.includes('--env') && c.some((a) => a.startsWith('PATH='))), "in PROGRAM's environment");
   t.notOk(lookups.some((c) => c.includes('APP_MODE=test')), 'of which only what a lookup reads goes on the command line (no secrets)');
-  t.ok(calls.some((c) => c[0] === 'ps' && c.includes('label=ts-init-probe.owner') === false && c.some((a) => a.startsWith('label=ts-init-probe.boot='))), 'leftovers looked for by label');
+  t.ok(calls.some((c) => c[0] === 'ps' && !c.includes('label=ts-init-probe.owner') && c.some((a) => a.startsWith('label=ts-init-probe.boot='))), 'leftovers looked for by label');
   t.same(await containersOfProbe(process.pid), [], 'no container left behind');
 });
 

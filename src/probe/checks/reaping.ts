@@ -49,7 +49,7 @@ async function makeOrphans(target: Target, count: number): Promise<Made> {
   for (const { madeWith, argv } of tries) {
     const r = await target.exec(argv, { timeoutMs: 30_000 });
     if (r.missing) continue;
-    const pids = String(r.stdout).split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    const pids = r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
     if (pids.length > 0) return { pids, madeWith };
     problem = `${madeWith} made no orphans (exit ${String(r.exitCode)}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0] ?? ''}` : ''})`;
     break;

@@ -4,7 +4,6 @@
 // our own /proc and the checks read /proc directly, as in host mode; when it
 // does not (Docker Desktop, a remote DOCKER_HOST), they read /proc inside
 // through `exec`.
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stateOf } from '../../shared/proc.js';
 import { whenInterrupted } from '../cleanup.js';
@@ -106,7 +105,7 @@ class ContainerTarget implements Target {
     const until = performance.now() + EXITED_WAIT_MS;
     for (;;) {
       const state = await inspectState(this.engine, this.name);
-      if (state === undefined || state.Running !== true || performance.now() > until) return state;
+      if (state?.Running !== true || performance.now() > until) return state;
       await sleep(100);
     }
   }
@@ -123,7 +122,7 @@ class ContainerTarget implements Target {
     const took = performance.now() - sentAt;
     const state = await this.exited();
     // 137 = 128 + SIGKILL; podman also says "resorting to SIGKILL".
-    const killed = state?.ExitCode === 137 || /SIGKILL/.test(r.stderr);
+    const killed = state?.ExitCode === 137 || r.stderr.includes('SIGKILL');
     return { stopMs: killed ? undefined : took, killed, stopTimeoutMs: seconds * 1000 };
   }
 

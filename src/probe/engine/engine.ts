@@ -32,7 +32,7 @@ export class Engine {
 
   async cli(args: readonly string[], timeoutMs = 120_000): Promise<EngineResult> {
     const r = await execa(this.bin, args, { reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', stdin: 'ignore', maxBuffer: 16 * 1024 * 1024 });
-    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
 
   /**
@@ -75,7 +75,7 @@ async function answers(name: EngineName, bin: string): Promise<Engine | string> 
   const format = name === 'docker' ? '{{.Server.Version}} {{range .Server.Components}}{{.Name}};{{end}}' : '{{.Client.Version}}';
   const r = await new Engine(name, bin).cli(['version', '--format', format], 15_000);
   if (r.exitCode !== 0 || r.stdout.trim() === '') return firstLine(r.stderr) || `exit ${String(r.exitCode)}`;
-  return new Engine(name, bin, name === 'docker' && /Podman Engine/.test(r.stdout) ? 'podman' : name);
+  return new Engine(name, bin, name === 'docker' && r.stdout.includes('Podman Engine') ? 'podman' : name);
 }
 
 /** The engine to use: the one asked for, else whichever answers first, docker before podman. */

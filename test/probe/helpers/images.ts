@@ -25,7 +25,7 @@ export const tag = (name: string): string => `localhost/ts-init-probe-test-${nam
 /** Runs podman with our containers.conf; never throws, bounded. */
 export async function podman(args: readonly string[], timeoutMs = 300_000): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
   const r = await execa(PODMAN ?? 'podman', args, { reject: false, timeout: timeoutMs, killSignal: 'SIGKILL', stdin: 'ignore' });
-  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
@@ -99,7 +99,7 @@ export async function buildImages(): Promise<Record<Fixture | 'base', string>> {
   try {
     const base = tag('base');
     const b = await execa('bash', [join(ROOT, 'test/e2e/base-image.sh'), base], { reject: false, timeout: 600_000, all: true });
-    if (b.exitCode !== 0) throw new Error(`building the base image failed:\n${String(b.all)}`);
+    if (b.exitCode !== 0) throw new Error(`building the base image failed:\n${b.all}`);
     const ctx = join(work, 'ctx');
     cpSync(IMAGES_DIR, ctx, { recursive: true });
     await stageTsInit(ctx);
