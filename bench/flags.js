@@ -88,7 +88,9 @@ try {
     );
   }
   const n = idle.node;
-  lines.push(`| idle node (reference) | ${startup.node.medianMs.toFixed(1)} | 1.00× | | ${startup.node.cpuMedianMs.toFixed(1)} | | ${n.rssMiB.toFixed(1)} | ${n.anonMiB.toFixed(1)} | ${n.threads} | | |`);
+  lines.push(
+    `| idle node (reference) | ${startup.node.medianMs.toFixed(1)} | 1.00× | | ${startup.node.cpuMedianMs.toFixed(1)} | | ${n.rssMiB.toFixed(1)} | ${n.anonMiB.toFixed(1)} | ${n.threads} | | |`,
+  );
   process.stdout.write(`${lines.join('\n')}\n(median of ${runs} start-ups and ${opts.exitRuns} exits per row, interleaved)\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });

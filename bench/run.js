@@ -29,7 +29,15 @@ const NODE = process.execPath;
 // ---- options -----------------------------------------------------------------
 
 function options(argv) {
-  const o = { quick: false, runs: undefined, orphans: undefined, stormReps: undefined, out: join(ROOT, 'bench/results/latest.json'), only: undefined, compare: undefined };
+  const o = {
+    quick: false,
+    runs: undefined,
+    orphans: undefined,
+    stormReps: undefined,
+    out: join(ROOT, 'bench/results/latest.json'),
+    only: undefined,
+    compare: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') o.quick = true;
     else if (argv[i] === '--runs') o.runs = Number(argv[++i]);
@@ -44,8 +52,36 @@ function options(argv) {
     }
   }
   const base = o.quick
-    ? { startupRuns: 8, idleSeconds: 3, settleMs: 1500, signals: 60, burst: 32, rtBurst: 10_000, rtBurstRuns: 2, orphans: 300, stormReps: 1, exitRuns: 5, termReps: 1, termStepMs: 10, termMaxMs: 200 }
-    : { startupRuns: 30, idleSeconds: 10, settleMs: 3000, signals: 300, burst: 32, rtBurst: 10_000, rtBurstRuns: 6, orphans: 1000, stormReps: 2, exitRuns: 15, termReps: 3, termStepMs: 5, termMaxMs: 200 };
+    ? {
+        startupRuns: 8,
+        idleSeconds: 3,
+        settleMs: 1500,
+        signals: 60,
+        burst: 32,
+        rtBurst: 10_000,
+        rtBurstRuns: 2,
+        orphans: 300,
+        stormReps: 1,
+        exitRuns: 5,
+        termReps: 1,
+        termStepMs: 10,
+        termMaxMs: 200,
+      }
+    : {
+        startupRuns: 30,
+        idleSeconds: 10,
+        settleMs: 3000,
+        signals: 300,
+        burst: 32,
+        rtBurst: 10_000,
+        rtBurstRuns: 6,
+        orphans: 1000,
+        stormReps: 2,
+        exitRuns: 15,
+        termReps: 3,
+        termStepMs: 5,
+        termMaxMs: 200,
+      };
   if (o.runs !== undefined && o.runs > 0) {
     base.startupRuns = o.runs;
     base.exitRuns = Math.max(3, Math.round(o.runs / 2));
@@ -189,12 +225,18 @@ function targets(results) {
   if (s.storm.tini !== undefined && ts('storm') !== undefined) {
     const st = ts('storm');
     check(st.peakZombies <= s.storm.tini.peakZombies, `storm peak zombies ≤ tini's: ${st.peakZombies} vs ${s.storm.tini.peakZombies}`);
-    check(st.drainMs !== undefined && st.drainMs <= s.storm.tini.drainMs + 5, `storm drain ≤ tini's + 5 ms: ${fmt(st.drainMs, 2)} vs ${fmt(s.storm.tini.drainMs, 2)} ms`);
+    check(
+      st.drainMs !== undefined && st.drainMs <= s.storm.tini.drainMs + 5,
+      `storm drain ≤ tini's + 5 ms: ${fmt(st.drainMs, 2)} vs ${fmt(s.storm.tini.drainMs, 2)} ms`,
+    );
     check(st.zombiesLeft === 0, `storm zombies left = 0: ${st.zombiesLeft}`);
   }
   const sg = ts('signals');
   if (sg !== undefined) {
-    check(sg.p99Us < 2000 && sg.delivered === sg.sent && sg.burstDelivered === sg.burstSent, `signal p99 < 2 ms, none lost: ${fmt(sg.p99Us, 0)} µs, ${sg.delivered}/${sg.sent}, burst ${sg.burstDelivered}/${sg.burstSent}`);
+    check(
+      sg.p99Us < 2000 && sg.delivered === sg.sent && sg.burstDelivered === sg.burstSent,
+      `signal p99 < 2 ms, none lost: ${fmt(sg.p99Us, 0)} µs, ${sg.delivered}/${sg.sent}, burst ${sg.burstDelivered}/${sg.burstSent}`,
+    );
   }
   const b = ts('burst');
   if (b !== undefined) {
@@ -220,8 +262,13 @@ function startupTargets(s, ts, check, out) {
   const bare = ts('startup')?.medianMs / st['bare-node-init']?.medianMs;
   const bareCpu = ts('startup')?.cpuMedianMs / st['bare-node-init']?.cpuMedianMs;
   check(bare <= 1.05, `start-up ≤ 1.05× a bare Node init that spawns its argv (bench/bare-init.cjs): ${bare.toFixed(2)}× wall, ${bareCpu.toFixed(2)}× CPU`);
-  for (const [id, name] of [['launcher-compiled', 'the compiled launcher'], ['launcher-sh', 'the sh launcher']]) {
-    out.push(`       ${name} alone (its node is true): +${fmt(st[id].medianMs - st['env-true'].medianMs, 2)} ms wall, +${fmt(st[id].cpuMedianMs - st['env-true'].cpuMedianMs, 2)} ms CPU over plain true`);
+  for (const [id, name] of [
+    ['launcher-compiled', 'the compiled launcher'],
+    ['launcher-sh', 'the sh launcher'],
+  ]) {
+    out.push(
+      `       ${name} alone (its node is true): +${fmt(st[id].medianMs - st['env-true'].medianMs, 2)} ms wall, +${fmt(st[id].cpuMedianMs - st['env-true'].cpuMedianMs, 2)} ms CPU over plain true`,
+    );
   }
   out.push(
     `       ts-init -- true: ${fmt(ts('startup').medianMs, 1)} ms (${TS_INIT === TS_INIT_COMPILED ? 'compiled' : 'sh'} launcher), ${fmt(st['ts-init-sh'].medianMs, 1)} ms (sh launcher), ` +
@@ -274,7 +321,9 @@ async function main() {
   };
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\nts-init benchmark, ${report.date}: ${cpus().length} × ${cpuModel}, Linux ${release()}, Node ${process.version}, load ${report.machine.load}\n\n`);
+  process.stdout.write(
+    `\nts-init benchmark, ${report.date}: ${cpus().length} × ${cpuModel}, Linux ${release()}, Node ${process.version}, load ${report.machine.load}\n\n`,
+  );
   process.stdout.write(`${table(results)}\n\n${targets(results)}\n\n`);
   process.stdout.write(`JSON: ${opts.out}\n`);
 }

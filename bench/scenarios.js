@@ -16,11 +16,7 @@ const SIGTERM = 15;
 
 export async function startupScenario(ctx, extra = []) {
   const { variants, opts, TOOLS, ENV, NODE } = ctx;
-  const rows = [
-    ...variants.map((v) => ({ id: v.id, argv: nsArgv([...v.prefix, 'true']) })),
-    { id: 'node', argv: nsArgv([NODE, '-e', '0']) },
-    ...extra,
-  ];
+  const rows = [...variants.map((v) => ({ id: v.id, argv: nsArgv([...v.prefix, 'true']) })), { id: 'node', argv: nsArgv([NODE, '-e', '0']) }, ...extra];
   const args = ['startup', String(opts.startupRuns + 1)];
   rows.forEach((r, i) => args.push(...(i > 0 ? ['::'] : []), ...r.argv));
   const out = spawnSync(TOOLS, args, { env: ENV, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -337,7 +333,6 @@ export async function exitScenario(ctx) {
   });
   return result;
 }
-
 
 // ---- 6. real-time burst, then SIGTERM -----------------------------------------
 

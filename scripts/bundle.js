@@ -54,7 +54,13 @@ const results = await Promise.all([
   build({ ...common, entryPoints: ['src/init/main.ts'], outfile: 'dist/ts-init-main.cjs', format: 'cjs' }),
   // Node's assert module opens process.stderr as it loads, which makes fd 2
   // non-blocking for the child too: pino's tree gets a local assert instead.
-  build({ ...common, entryPoints: [createRequire(import.meta.url).resolve('pino')], outfile: 'dist/pino.cjs', format: 'cjs', alias: { assert: './src/shared/assert-lite.cjs' } }),
+  build({
+    ...common,
+    entryPoints: [createRequire(import.meta.url).resolve('pino')],
+    outfile: 'dist/pino.cjs',
+    format: 'cjs',
+    alias: { assert: './src/shared/assert-lite.cjs' },
+  }),
   build({
     ...common,
     entryPoints: { 'ts-init-probe': 'src/probe/cli.ts', api: 'src/index.ts' },
@@ -70,7 +76,9 @@ const results = await Promise.all([
 const builtin = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 const leaks = results.flatMap((r) =>
   Object.entries(r.metafile.outputs).flatMap(([file, output]) =>
-    output.imports.filter((i) => i.external && !builtin.has(i.path) && !i.path.startsWith('./') && !i.path.startsWith('../')).map((i) => `${file} imports ${i.path}`),
+    output.imports
+      .filter((i) => i.external && !builtin.has(i.path) && !i.path.startsWith('./') && !i.path.startsWith('../'))
+      .map((i) => `${file} imports ${i.path}`),
   ),
 );
 if (leaks.length > 0) {

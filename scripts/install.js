@@ -25,7 +25,11 @@ const SELF_TEST_PASSED = 'ts-init launcher: self-test passed';
 
 /** The first line of whatever a failed step printed. */
 function firstLine(text) {
-  return String(text ?? '').trim().split('\n')[0] ?? '';
+  return (
+    String(text ?? '')
+      .trim()
+      .split('\n')[0] ?? ''
+  );
 }
 
 /** Puts the compiled launcher in place of bin/ts-init; returns the line to print. */

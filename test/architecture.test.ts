@@ -30,10 +30,10 @@ const folder = (file: string): string => relative(SRC, file).split('/')[0] ?? ''
 
 // What each folder may import besides itself.
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  'shared': [],
-  'native': ['shared'],
-  'init': ['shared', 'native'],
-  'probe': ['shared'],
+  shared: [],
+  native: ['shared'],
+  init: ['shared', 'native'],
+  probe: ['shared'],
   'index.ts': ['init', 'probe', 'shared'],
 };
 
@@ -73,7 +73,10 @@ t.test('no import cycles', async (t) => {
 });
 
 t.test('src/ has no modules at its top level but the package entry', async (t) => {
-  t.same(readdirSync(SRC).filter((name) => name.endsWith('.ts')), ['index.ts']);
+  t.same(
+    readdirSync(SRC).filter((name) => name.endsWith('.ts')),
+    ['index.ts'],
+  );
 });
 
 t.test('the package entry exports the documented API only', async (t) => {

@@ -12,7 +12,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const README_MAX_BYTES = 16 * 1024;
 const SETUP_HEADING = 'From a clone: run the example, run the tests';
 
-const docs = ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 
 /** The text outside fenced code blocks (links and headings live there). */
@@ -209,7 +215,9 @@ t.test("the README's set-up commands are the project's: npm run example, npm tes
   // Every package the README installs is one CI installs too (CI is the
   // proof that these commands work on a fresh machine).
   const installs = (text: string): string[] =>
-    [...text.replace(/\\\n/g, ' ').matchAll(/apt-get install([^\n&|;>]*)/g)].flatMap((m) => (m[1] ?? '').split(/\s+/).filter((w) => w !== '' && !w.startsWith('-')));
+    [...text.replace(/\\\n/g, ' ').matchAll(/apt-get install([^\n&|;>]*)/g)].flatMap((m) =>
+      (m[1] ?? '').split(/\s+/).filter((w) => w !== '' && !w.startsWith('-')),
+    );
   const readmePackages = installs(shell);
   const ciPackages = new Set(installs(read('.ci/run')));
   t.ok(readmePackages.length > 0, 'the README installs packages with apt-get');
@@ -228,7 +236,21 @@ const TAKEN_NAMES = ['ts-init'];
 // Not `npm install-scripts` (npm 11's approval command), which installs nothing.
 const NPM_INSTALL = /\bnpm\s+(?:install|i|add|isntall|in|ins|inst|insta|instal)(?![\w-])/;
 // npm options that take a separate value (`--prefix DIR`): that word is no package.
-const NPM_VALUE_OPTIONS = new Set(['--prefix', '--cache', '--registry', '--location', '--omit', '--include', '--tag', '--userconfig', '--globalconfig', '--loglevel', '-C', '--workspace', '-w']);
+const NPM_VALUE_OPTIONS = new Set([
+  '--prefix',
+  '--cache',
+  '--registry',
+  '--location',
+  '--omit',
+  '--include',
+  '--tag',
+  '--userconfig',
+  '--globalconfig',
+  '--loglevel',
+  '-C',
+  '--workspace',
+  '-w',
+]);
 
 /** The package specs (non-option words) of each `npm install` in a piece of code. */
 function installedSpecs(code: string): { line: string; specs: string[] }[] {
@@ -254,7 +276,7 @@ function installedSpecs(code: string): { line: string; specs: string[] }[] {
 }
 
 /** The package name of a spec: `name`, `name@1.2`, `@scope/name@^1`; paths and URLs as they are. */
-const specName = (spec: string): string => (spec.startsWith('@') ? `@${spec.slice(1).split('@', 1)[0] ?? ''}` : spec.split('@', 1)[0] ?? '');
+const specName = (spec: string): string => (spec.startsWith('@') ? `@${spec.slice(1).split('@', 1)[0] ?? ''}` : (spec.split('@', 1)[0] ?? ''));
 
 /** What is wrong with the install lines of a document: each must install `name` and nothing else. */
 function installProblems(markdown: string, name: string): string[] {
@@ -270,10 +292,18 @@ t.test('the install-line checker itself tells our package from others', async (t
   t.same(installProblems('Run `npm i -D ts-init-pid1@^1.0` or `npm install --prefix /opt ts-init-pid1`.', 'ts-init-pid1'), []);
   t.same(installProblems('`npm install` compiles nothing, and `npm install --ignore-scripts` works.', 'ts-init-pid1'), []);
   t.same(installProblems('```sh\nnpm ci && npm install -g \\\n  ts-init-pid1 && npm run example\n```\n', 'ts-init-pid1'), []);
-  t.same(installProblems('`npm install-scripts approve ts-init-pid1` and `npm install -g --allow-scripts=ts-init-pid1 ts-init-pid1`', 'ts-init-pid1'), [], 'install-scripts is not an install; --allow-scripts= is an option');
-  t.same(installProblems('```dockerfile\nRUN npm install -g ts-init\n```\n', 'ts-init-pid1'), ['`RUN npm install -g ts-init` installs ts-init, not ts-init-pid1']);
+  t.same(
+    installProblems('`npm install-scripts approve ts-init-pid1` and `npm install -g --allow-scripts=ts-init-pid1 ts-init-pid1`', 'ts-init-pid1'),
+    [],
+    'install-scripts is not an install; --allow-scripts= is an option',
+  );
+  t.same(installProblems('```dockerfile\nRUN npm install -g ts-init\n```\n', 'ts-init-pid1'), [
+    '`RUN npm install -g ts-init` installs ts-init, not ts-init-pid1',
+  ]);
   t.same(installProblems('`npm i -g ts-init@0.1.0`', 'ts-init-pid1'), ['`npm i -g ts-init@0.1.0` installs ts-init@0.1.0, not ts-init-pid1']);
-  t.same(installProblems('```sh\nnpm install --cache /tmp/c ts-init-pid1 execa\n```\n', 'ts-init-pid1'), ['`npm install --cache /tmp/c ts-init-pid1 execa` installs execa, not ts-init-pid1']);
+  t.same(installProblems('```sh\nnpm install --cache /tmp/c ts-init-pid1 execa\n```\n', 'ts-init-pid1'), [
+    '`npm install --cache /tmp/c ts-init-pid1 execa` installs execa, not ts-init-pid1',
+  ]);
 });
 
 t.test("every npm install line in the documentation names this package (package.json's name)", async (t) => {
@@ -282,7 +312,9 @@ t.test("every npm install line in the documentation names this package (package.
   let lines = 0;
   for (const doc of docs) {
     const text = read(doc);
-    lines += codeBlocks(text).flatMap((b) => installedSpecs(b.body)).filter((l) => l.specs.length > 0).length;
+    lines += codeBlocks(text)
+      .flatMap((b) => installedSpecs(b.body))
+      .filter((l) => l.specs.length > 0).length;
     t.same(installProblems(text, name), [], doc);
   }
   t.ok(lines >= 2, `the documentation has install lines to check (${lines}: the README's Dockerfiles at least)`);

@@ -101,9 +101,18 @@ function parseExitCode(config: Config, value: string): string | undefined {
 }
 
 const OPTIONS: OptionSpec[] = [
-  { short: 's', help: 'Register as a process subreaper (automatic when not PID 1).', apply: (c) => { c.subreaper = true; return undefined; } },
   {
-    short: 'p', value: 'SIGNAL', help: 'Send SIGNAL to ts-init when its parent dies, e.g. "-p SIGKILL".',
+    short: 's',
+    help: 'Register as a process subreaper (automatic when not PID 1).',
+    apply: (c) => {
+      c.subreaper = true;
+      return undefined;
+    },
+  },
+  {
+    short: 'p',
+    value: 'SIGNAL',
+    help: 'Send SIGNAL to ts-init when its parent dies, e.g. "-p SIGKILL".',
     apply: (c, v) => {
       const sig = parseSignal(v);
       if (sig === undefined) return `invalid signal for -p: '${v}' (expected a name such as SIGKILL or KILL, or a number)`;
@@ -111,12 +120,35 @@ const OPTIONS: OptionSpec[] = [
       return undefined;
     },
   },
-  { short: 'v', help: 'Generate more verbose output. Repeat up to 3 times.', apply: (c) => { c.verbosity = Math.min(MAX_VERBOSITY, c.verbosity + 1); return undefined; } },
-  { short: 'w', help: 'Print a warning when processes are getting reaped.', apply: (c) => { c.warnOnReap = true; return undefined; } },
-  { short: 'g', help: "Send signals to the child's process group.", apply: (c) => { c.killProcessGroup = true; return undefined; } },
+  {
+    short: 'v',
+    help: 'Generate more verbose output. Repeat up to 3 times.',
+    apply: (c) => {
+      c.verbosity = Math.min(MAX_VERBOSITY, c.verbosity + 1);
+      return undefined;
+    },
+  },
+  {
+    short: 'w',
+    help: 'Print a warning when processes are getting reaped.',
+    apply: (c) => {
+      c.warnOnReap = true;
+      return undefined;
+    },
+  },
+  {
+    short: 'g',
+    help: "Send signals to the child's process group.",
+    apply: (c) => {
+      c.killProcessGroup = true;
+      return undefined;
+    },
+  },
   { short: 'e', value: 'EXIT_CODE', help: 'Exit code (0-255) to be remapped to 0 (can be repeated).', apply: parseExitCode },
   {
-    long: 'log-format', value: 'FORMAT', help: "Log as 'text' (tini-style lines, default) or 'json' (pino).",
+    long: 'log-format',
+    value: 'FORMAT',
+    help: "Log as 'text' (tini-style lines, default) or 'json' (pino).",
     apply: (c, v) => {
       if (v !== 'text' && v !== 'json') return `invalid log format: '${v}' (expected 'text' or 'json')`;
       c.logFormat = v;
@@ -124,7 +156,10 @@ const OPTIONS: OptionSpec[] = [
     },
   },
   {
-    short: 'r', long: 'rewrite', value: 'FROM:TO', help: 'Forward signal FROM as TO (names or numbers; TO 0 drops FROM), e.g. "-r TERM:QUIT". Repeatable.',
+    short: 'r',
+    long: 'rewrite',
+    value: 'FROM:TO',
+    help: 'Forward signal FROM as TO (names or numbers; TO 0 drops FROM), e.g. "-r TERM:QUIT". Repeatable.',
     apply: (c, v) => {
       const rule = parseRewrite(v);
       if (typeof rule === 'string') return rule;
@@ -133,7 +168,9 @@ const OPTIONS: OptionSpec[] = [
     },
   },
   {
-    long: 'grace-period', value: 'DURATION', help: `When the program exits, SIGTERM the other processes and SIGKILL those left after DURATION (default: ${DEFAULT_GRACE_PERIOD_MS / 1000}s; 0 exits at once, as tini).`,
+    long: 'grace-period',
+    value: 'DURATION',
+    help: `When the program exits, SIGTERM the other processes and SIGKILL those left after DURATION (default: ${DEFAULT_GRACE_PERIOD_MS / 1000}s; 0 exits at once, as tini).`,
     apply: (c, v) => {
       const ms = parseDelay(v, 'grace period for --grace-period', true);
       if (typeof ms === 'string') return ms;
@@ -142,7 +179,9 @@ const OPTIONS: OptionSpec[] = [
     },
   },
   {
-    long: 'kill-after', value: 'DURATION', help: "After ts-init receives SIGTERM, SIGINT, SIGQUIT or SIGHUP, SIGKILL the program's process group if it still runs DURATION later.",
+    long: 'kill-after',
+    value: 'DURATION',
+    help: "After ts-init receives SIGTERM, SIGINT, SIGQUIT or SIGHUP, SIGKILL the program's process group if it still runs DURATION later.",
     apply: (c, v) => {
       const ms = parseDelay(v, 'delay for --kill-after', false);
       if (typeof ms === 'string') return ms;
@@ -150,9 +189,32 @@ const OPTIONS: OptionSpec[] = [
       return undefined;
     },
   },
-  { long: 'fix-user', help: 'When this UID has no passwd entry, give the program USER, LOGNAME, a writable HOME and (with libnss_wrapper) an entry; when its entry has no writable home, a writable HOME. Nothing as root.', apply: (c) => { c.fixUser = true; return undefined; } },
-  { long: 'user-name', value: 'NAME', help: 'With --fix-user: the name the UID gets (default: app).', apply: (c, v) => { c.userName = v; return checkUserName(v); } },
-  { long: 'home', value: 'DIR', help: 'With --fix-user: HOME when the inherited one is unset, / or not writable (created 0700 if missing; an existing one must belong to this UID or root, and no other user or group but group 0 may write to it).', apply: (c, _v, bytes) => { c.home = bytes; return checkHome(bytes); } },
+  {
+    long: 'fix-user',
+    help: 'When this UID has no passwd entry, give the program USER, LOGNAME, a writable HOME and (with libnss_wrapper) an entry; when its entry has no writable home, a writable HOME. Nothing as root.',
+    apply: (c) => {
+      c.fixUser = true;
+      return undefined;
+    },
+  },
+  {
+    long: 'user-name',
+    value: 'NAME',
+    help: 'With --fix-user: the name the UID gets (default: app).',
+    apply: (c, v) => {
+      c.userName = v;
+      return checkUserName(v);
+    },
+  },
+  {
+    long: 'home',
+    value: 'DIR',
+    help: 'With --fix-user: HOME when the inherited one is unset, / or not writable (created 0700 if missing; an existing one must belong to this UID or root, and no other user or group but group 0 may write to it).',
+    apply: (c, _v, bytes) => {
+      c.home = bytes;
+      return checkHome(bytes);
+    },
+  },
 ];
 
 const ENV_HELP: [string, string][] = [
@@ -186,7 +248,14 @@ export function usage(version: string): string {
   }
   lines.push('  -l, --license: Show license and exit.', '', 'Environment variables:', '');
   for (const [name, help] of ENV_HELP) lines.push(`  ${name}: ${help}`);
-  lines.push('', `DURATION: ${DURATION_SYNTAX}.`, '', 'Exit status: the program\'s, or 128+N when signal N killed it; 1 for a usage error;', '126 when PROGRAM cannot be executed, 127 when it is not found.', '');
+  lines.push(
+    '',
+    `DURATION: ${DURATION_SYNTAX}.`,
+    '',
+    "Exit status: the program's, or 128+N when signal N killed it; 1 for a usage error;",
+    '126 when PROGRAM cannot be executed, 127 when it is not found.',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -197,7 +266,8 @@ const OFF = ['', '0', 'false', 'no'];
 function userDefaults(config: Config, env: Variables): string | undefined {
   const fix = env.text('TS_INIT_FIX_USER');
   if (fix !== undefined && !OFF.includes(fix.toLowerCase())) {
-    if (!ON.includes(fix.toLowerCase())) return `invalid TS_INIT_FIX_USER: '${printable(fix)}' (expected 1, true or yes to enable; 0, false, no or empty to disable)`;
+    if (!ON.includes(fix.toLowerCase()))
+      return `invalid TS_INIT_FIX_USER: '${printable(fix)}' (expected 1, true or yes to enable; 0, false, no or empty to disable)`;
     config.fixUser = true;
   }
   if (config.userName !== undefined) {
@@ -240,7 +310,11 @@ function defaults(env: Variables): { config: Config; problem?: string } {
   // 4 prints what 4 does. Text that is not a number is a mistake we report.
   const verbosity = env.text('TINI_VERBOSITY');
   if (verbosity !== undefined) {
-    if (!/^\d*$/.test(verbosity.trim())) return { config, problem: `invalid TINI_VERBOSITY: '${printable(verbosity)}' (expected a number: 0 fatal errors only, 1 warnings, 2 info, 3 debug, 4 or more trace)` };
+    if (!/^\d*$/.test(verbosity.trim()))
+      return {
+        config,
+        problem: `invalid TINI_VERBOSITY: '${printable(verbosity)}' (expected a number: 0 fatal errors only, 1 warnings, 2 info, 3 debug, 4 or more trace)`,
+      };
     config.verbosity = Math.min(MAX_VERBOSITY, Number(verbosity.trim()));
   }
   const grace = env.text('TS_INIT_GRACE_PERIOD');
@@ -319,7 +393,10 @@ export function parseArgs(args: readonly Buffer[], env: Env | readonly Buffer[])
   config.argv = args.slice(i);
   // The variables may sit in an image for a switchable --fix-user; the flags
   // on a command line without it are a mistake worth reporting.
-  const orphan = args.slice(0, i).map((a) => /^--(user-name|home)(=|$)/.exec(a.toString('latin1'))?.[1]).find(Boolean);
+  const orphan = args
+    .slice(0, i)
+    .map((a) => /^--(user-name|home)(=|$)/.exec(a.toString('latin1'))?.[1])
+    .find(Boolean);
   if (!config.fixUser && orphan !== undefined) {
     return fail(`--${orphan} only applies with --fix-user (or TS_INIT_FIX_USER=1)`);
   }

@@ -2,8 +2,7 @@
 import { signalName } from '../shared/signals.js';
 
 export type ChildStatus =
-  | { readonly kind: 'exited'; readonly code: number }
-  | { readonly kind: 'signaled'; readonly signal: number; readonly coreDumped: boolean };
+  { readonly kind: 'exited'; readonly code: number } | { readonly kind: 'signaled'; readonly signal: number; readonly coreDumped: boolean };
 
 /** Decodes a raw wait(2) status (the W* macros of <sys/wait.h>). */
 export function decodeStatus(raw: number): ChildStatus {

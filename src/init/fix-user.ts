@@ -100,7 +100,8 @@ export function checkNssWrapper(path: Buffer): string | undefined {
   if (path.toString('latin1') === 'none') return undefined;
   if (path[0] !== SLASH) return `invalid TS_INIT_NSS_WRAPPER: '${printable(path)}' (expected an absolute path or 'none')`;
   // The dynamic loader splits LD_PRELOAD at spaces and colons.
-  if (path.includes(0x3a) || path.includes(0x20)) return `invalid TS_INIT_NSS_WRAPPER: '${printable(path)}' (LD_PRELOAD cannot hold a path with ':' or a space)`;
+  if (path.includes(0x3a) || path.includes(0x20))
+    return `invalid TS_INIT_NSS_WRAPPER: '${printable(path)}' (LD_PRELOAD cannot hold a path with ':' or a space)`;
   return undefined;
 }
 
@@ -142,7 +143,12 @@ export function findNssWrapper(setting: Buffer | undefined): Buffer | undefined 
   const triplet = MULTIARCH[process.arch];
   const dirs = [
     ...(triplet !== undefined ? [`/usr/lib/${triplet}`, `/lib/${triplet}`] : []),
-    '/usr/lib64', '/lib64', '/usr/local/lib64', '/usr/lib', '/lib', '/usr/local/lib',
+    '/usr/lib64',
+    '/lib64',
+    '/usr/local/lib64',
+    '/usr/lib',
+    '/lib',
+    '/usr/local/lib',
   ];
   return dirs.map((d) => within(Buffer.from(d), LIBRARY)).find(isReadableFile);
 }
@@ -276,7 +282,9 @@ function tmpDir(env: readonly Buffer[]): Buffer {
 function checkHomeParent(tmp: Buffer): void {
   const problem = passwdFieldProblem(tmp);
   if (problem !== undefined) {
-    throw new FixUserError(`--fix-user: the default home would be made in TMPDIR '${printable(tmp)}', which a passwd entry cannot hold (${problem}); set TMPDIR to another directory or give --home`);
+    throw new FixUserError(
+      `--fix-user: the default home would be made in TMPDIR '${printable(tmp)}', which a passwd entry cannot hold (${problem}); set TMPDIR to another directory or give --home`,
+    );
   }
 }
 
@@ -352,7 +360,10 @@ export function fixUser(native: Native, settings: FixUserSettings, env: readonly
   const library = findNssWrapper(settings.nssWrapper);
   const passwd = readOrEmpty('/etc/passwd');
   const name = chooseName(settings.userName, passwd.toString('latin1'), me);
-  const extra = new Map<string, Buffer>([['USER', Buffer.from(name)], ['LOGNAME', Buffer.from(name)]]);
+  const extra = new Map<string, Buffer>([
+    ['USER', Buffer.from(name)],
+    ['LOGNAME', Buffer.from(name)],
+  ]);
   const tmp = tmpDir(env);
 
   const inherited = environmentValue(env, 'HOME');
@@ -371,7 +382,10 @@ export function fixUser(native: Native, settings: FixUserSettings, env: readonly
     const myGid = gid();
     const passwdFile = within(dir, 'passwd');
     // The GECOS field is the full name git and mail tools sign with: the name.
-    writePrivate(passwdFile, Buffer.concat([withNewline(passwd), passwdLine({ name, uid: me, gid: myGid, gecos: name, home: home ?? Buffer.from('/'), shell: '/bin/sh' })]));
+    writePrivate(
+      passwdFile,
+      Buffer.concat([withNewline(passwd), passwdLine({ name, uid: me, gid: myGid, gecos: name, home: home ?? Buffer.from('/'), shell: '/bin/sh' })]),
+    );
     // nss_wrapper answers every lookup from its files alone, so the group
     // file must hold our GID; the system's serves when it does already.
     const group = readOrEmpty('/etc/group');
@@ -387,6 +401,8 @@ export function fixUser(native: Native, settings: FixUserSettings, env: readonly
     extra.set('NSS_WRAPPER_GROUP', groupFile);
   }
   const shownHome = home !== undefined ? printable(home) : '(unset)';
-  log.info(`--fix-user: UID ${me} runs as '${name}', HOME=${shownHome}${library !== undefined && dir !== undefined ? `, passwd entry in ${printable(dir)} via ${printable(library)}` : ''}`);
+  log.info(
+    `--fix-user: UID ${me} runs as '${name}', HOME=${shownHome}${library !== undefined && dir !== undefined ? `, passwd entry in ${printable(dir)} via ${printable(library)}` : ''}`,
+  );
   return extra;
 }

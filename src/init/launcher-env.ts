@@ -109,7 +109,9 @@ function strings(buf: Buffer, at: number, count: number): { list: Buffer[]; end:
  */
 export function parseRecord(buf: Buffer): Omit<Launch, 'kind'> & { flags: number } {
   const broken = (why: string): FatalError =>
-    new FatalError(`the compiled launcher's record is ${why}: bin/ts-init and dist/ts-init.cjs do not belong together; reinstall ts-init-pid1 (npm rebuild ts-init-pid1)`);
+    new FatalError(
+      `the compiled launcher's record is ${why}: bin/ts-init and dist/ts-init.cjs do not belong together; reinstall ts-init-pid1 (npm rebuild ts-init-pid1)`,
+    );
   if (buf.length < RECORD_HEADER || !buf.subarray(0, 8).equals(RECORD_MAGIC)) throw broken('not one');
   const protocol = buf.readUInt32LE(8);
   if (protocol !== RECORD_PROTOCOL) throw broken(`from protocol ${protocol}, and this ts-init reads ${RECORD_PROTOCOL}`);
@@ -125,8 +127,10 @@ export function parseRecord(buf: Buffer): Omit<Launch, 'kind'> & { flags: number
   const args = strings(buf, RECORD_HEADER + 4 * nfds, argc);
   const env = args && strings(buf, args.end, envc);
   if (args === undefined || env === undefined) throw broken('cut short');
-  const notes = (flags & FLAG_FDS_PROBED) !== 0 ? ['No /proc: the launcher found the inherited descriptors by probing each number below the open-files limit'] : [];
-  if ((flags & FLAG_ENV_DROPPED) !== 0) notes.push("The environment filled Node's exec (E2BIG): Node started without it; ts-init reads it from the launcher's record");
+  const notes =
+    (flags & FLAG_FDS_PROBED) !== 0 ? ['No /proc: the launcher found the inherited descriptors by probing each number below the open-files limit'] : [];
+  if ((flags & FLAG_ENV_DROPPED) !== 0)
+    notes.push("The environment filled Node's exec (E2BIG): Node started without it; ts-init reads it from the launcher's record");
   return { args: args.list, env: env.list.filter((e) => !nameOf(e).startsWith(LAUNCHER_PREFIX)), blocked, ignored, fds, notes, flags };
 }
 
@@ -195,11 +199,19 @@ function shellLaunch(kind: 'sh' | 'none'): Launch {
   });
   for (const [name, value] of restored) env.push(Buffer.concat([Buffer.from(`${name}=`), value]));
 
-  const notes = [kind === 'sh' ? 'Launcher: sh (bin/ts-init is the POSIX sh fallback; see docs/launcher.md for what it cannot pass on)' : 'Launcher: none (Node runs the bundle directly; nothing inherited was recorded)'];
+  const notes = [
+    kind === 'sh'
+      ? 'Launcher: sh (bin/ts-init is the POSIX sh fallback; see docs/launcher.md for what it cannot pass on)'
+      : 'Launcher: none (Node runs the bundle directly; nothing inherited was recorded)',
+  ];
   const listed = own('FDS')?.toString();
   let fds = [0, 1, 2];
   if (listed === '-') notes.push('No /proc: the sh launcher could not list the inherited descriptors; the program gets 0, 1 and 2');
-  else if (listed !== undefined) fds = listed.split(' ').filter((f) => /^\d+$/.test(f)).map(Number);
+  else if (listed !== undefined)
+    fds = listed
+      .split(' ')
+      .filter((f) => /^\d+$/.test(f))
+      .map(Number);
   return {
     kind,
     args: rawArgs(),

@@ -82,10 +82,13 @@ function spawnProgram(native: Native, config: Config, launch: Launch): number {
 /** -vvv: what the launcher recorded, and what the child is started with. */
 function traceHandOver(config: Config, launch: Launch, extraEnv: ReadonlyMap<string, Buffer>): void {
   const names = (signals: readonly number[]): string => (signals.length === 0 ? 'none' : signals.map(signalName).join(' '));
-  log.trace(`Hand-over from the ${launch.kind} launcher: blocked signals ${names(launch.blocked)}; ignored signals ${names(launch.ignored)}; descriptors ${launch.fds.join(' ')}`, {
-    blocked: launch.blocked,
-    ignored: launch.ignored,
-  });
+  log.trace(
+    `Hand-over from the ${launch.kind} launcher: blocked signals ${names(launch.blocked)}; ignored signals ${names(launch.ignored)}; descriptors ${launch.fds.join(' ')}`,
+    {
+      blocked: launch.blocked,
+      ignored: launch.ignored,
+    },
+  );
   const argv = config.argv.map((a) => `'${printable(a)}'`).join(' ');
   log.trace(`Spawning ${argv} with ${childEnvironment(launch.env, extraEnv).length} environment variables, in a process group of its own`);
 }
@@ -195,7 +198,10 @@ function supervise(native: Native, config: Config, forwarder: Forwarder, childPi
       killAfter?.onSignal(signal);
       const sent = rewriteSignal(config.rewrites, signal);
       if (sent !== signal) {
-        log.info(sent === 0 ? `Dropping ${signalName(signal)} (rewritten to 0)` : `Rewriting ${signalName(signal)} to ${signalName(sent)}`, { signal, rewrittenTo: sent });
+        log.info(sent === 0 ? `Dropping ${signalName(signal)} (rewritten to 0)` : `Rewriting ${signalName(signal)} to ${signalName(sent)}`, {
+          signal,
+          rewrittenTo: sent,
+        });
       }
       if (sent !== 0) sendSignal(native, childPid, config.killProcessGroup, sent);
     });

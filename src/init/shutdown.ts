@@ -109,7 +109,11 @@ function descendantScope(native: Native): Scope {
     // A process without children has no descendants at all: "is anything of
     // ours left?" without walking the tree.
     mayBeLeft: () => blind === undefined && childrenOf(process.pid).length > 0,
-    signal: (signal, listed) => send(signal, (listed ?? []).map((p) => p.pid)),
+    signal: (signal, listed) =>
+      send(
+        signal,
+        (listed ?? []).map((p) => p.pid),
+      ),
     signalLateComers: (listed) => {
       if (!signaller.childrenOnly) return;
       // A listed pid that is gone was reaped (by us or its parent); a new
@@ -190,10 +194,13 @@ export class Shutdown {
     // read: seen in CI), so SIGCONT follows SIGTERM for all of them, as
     // systemd does. A running process ignores SIGCONT by default.
     const stopped = (listed ?? []).filter((p) => p.state === 'T' || p.state === 't');
-    log.info(`Sending SIGCONT after SIGTERM so that stopped processes can handle it${stopped.length > 0 ? ` (stopped now: pids ${describePids(stopped)})` : ''}`, {
-      signal: SIGCONT,
-      stopped: stopped.map((p) => p.pid),
-    });
+    log.info(
+      `Sending SIGCONT after SIGTERM so that stopped processes can handle it${stopped.length > 0 ? ` (stopped now: pids ${describePids(stopped)})` : ''}`,
+      {
+        signal: SIGCONT,
+        stopped: stopped.map((p) => p.pid),
+      },
+    );
     this.scope.signal(SIGCONT, listed);
     this.previous = new Set(listed?.map((p) => p.pid));
     this.listedAt = Date.now();
@@ -272,7 +279,9 @@ export class Shutdown {
     this.timers.push(
       setTimeout(() => {
         const left = this.scope.list();
-        log.warn(`Still running after SIGKILL (uninterruptible sleep?): ${left !== undefined ? `pids ${describePids(left)}` : this.scope.everyone}; exiting anyway`);
+        log.warn(
+          `Still running after SIGKILL (uninterruptible sleep?): ${left !== undefined ? `pids ${describePids(left)}` : this.scope.everyone}; exiting anyway`,
+        );
         this.end('Gave up waiting');
       }, KILL_SETTLE_MS),
     );

@@ -49,6 +49,9 @@ export function startChild(native: Native, argv: readonly Buffer[], launch: Laun
   } catch (error) {
     if (!isSpawnError(error)) throw error;
     const exec = error.syscall === 'execve';
-    throw new FatalError(`${exec ? `exec ${program.toString()}` : error.syscall} failed: ${native.strerror(error.errno)}`, exec ? execFailureCode(error.errno) : 1);
+    throw new FatalError(
+      `${exec ? `exec ${program.toString()}` : error.syscall} failed: ${native.strerror(error.errno)}`,
+      exec ? execFailureCode(error.errno) : 1,
+    );
   }
 }

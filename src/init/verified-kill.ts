@@ -35,7 +35,9 @@ export class DescendantSignaller {
       if (fd >= 0) return this.sendThrough(fd, pid, signal);
       if (fd !== -ENOSYS) return -fd;
       this.pidfds = false;
-      log.info("This kernel has no pidfd_open (Linux < 5.3): only ts-init's own children are signalled now; deeper descendants once their parent exits and they become its children");
+      log.info(
+        "This kernel has no pidfd_open (Linux < 5.3): only ts-init's own children are signalled now; deeper descendants once their parent exits and they become its children",
+      );
     }
     if (statOf(pid)?.ppid !== this.root) return ESRCH;
     return this.native.kill(pid, signal);

@@ -58,7 +58,9 @@ function imageLacks(run: ProbeRun, ctx: AdviceContext): string[] {
     return ['This image has no /bin/sh, which ts-init needs as it ships now: its launcher (bin/ts-init) is a /bin/sh script that starts node.'];
   }
   if (!isReaping(r) && r.summary === NO_SHELL) {
-    return [`This image has neither /bin/sh nor node, which ts-init needs: add them, or use a static init (tini-static as ENTRYPOINT, or ${ctx.engine} run --init).`];
+    return [
+      `This image has neither /bin/sh nor node, which ts-init needs: add them, or use a static init (tini-static as ENTRYPOINT, or ${ctx.engine} run --init).`,
+    ];
   }
   return [];
 }
@@ -67,7 +69,9 @@ function reapingAdvice(run: ProbeRun, ctx: AdviceContext, compared: Compared | u
   const r = run.reaping;
   if (!isReaping(r)) {
     if (r.summary === NO_SHELL) {
-      return ['The image has neither sh nor node, so the probe could not leave orphans in it: reaping was not checked. An image that never starts other processes makes no zombies; one that does needs an init as PID 1.'];
+      return [
+        'The image has neither sh nor node, so the probe could not leave orphans in it: reaping was not checked. An image that never starts other processes makes no zombies; one that does needs an init as PID 1.',
+      ];
     }
     return [];
   }
@@ -76,7 +80,8 @@ function reapingAdvice(run: ProbeRun, ctx: AdviceContext, compared: Compared | u
     return [`Even behind ts-init, ${r.zombiesLeft} zombies were left: is the init really PID 1?`];
   }
   if (r.verdict === 'fail' && r.zombiesLeft > 0) {
-    const proof = compared?.init === undefined ? ' (--with-init shows the difference)' : compared.init.reaping.verdict === 'pass' ? ' (with ts-init: all reaped)' : '';
+    const proof =
+      compared?.init === undefined ? ' (--with-init shows the difference)' : compared.init.reaping.verdict === 'pass' ? ' (with ts-init: all reaped)' : '';
     return [`PID 1 (${who}) never waits for orphans, so zombies pile up until the pid table is full: ${use(ctx)}${proof}.`];
   }
   if (r.periodic) {
@@ -98,21 +103,28 @@ function stopAdvice(run: ProbeRun, o: ResolvedOptions, ctx: AdviceContext, compa
   const wait = `${stop} waits ${Number((s.stopTimeoutMs / 1000).toFixed(1))} s and then SIGKILLs everything`;
   if (compared === undefined) {
     const program = o.image !== undefined ? 'the program' : (o.command[0] ?? 'PROGRAM');
-    return [`Even behind ts-init, ${program} ignores the SIGTERM forwarded to it: give it a SIGTERM handler, let ts-init signal its whole process group (ts-init -g) when a wrapper swallows the signal, or stop it with the signal it expects (ts-init -r TERM:QUIT, or STOPSIGNAL in the Dockerfile).`];
+    return [
+      `Even behind ts-init, ${program} ignores the SIGTERM forwarded to it: give it a SIGTERM handler, let ts-init signal its whole process group (ts-init -g) when a wrapper swallows the signal, or stop it with the signal it expects (ts-init -r TERM:QUIT, or STOPSIGNAL in the Dockerfile).`,
+    ];
   }
   const fix = stoppedWith(ctx, compared);
   if (SHELLS.has(shell) && child !== undefined) {
     const argv = run.pid1?.argv ?? [];
-    const how = argv[1] === '-c'
-      ? `your \`sh -c\` command needs \`exec\`: sh -c 'exec ${child} …', so that ${child} replaces the shell as PID 1`
-      : `your shell script (${basename(argv[1] ?? comm)}) needs \`exec\` in front of the command that starts ${child} (exec ${child} …), so that ${child} replaces the shell as PID 1`;
-    return [`PID 1 is a shell (${shell}) running ${child} as its child; as PID 1 the shell ignores SIGTERM and never passes it on, so ${wait}. Either ${how}, or ${use(ctx)}${fix}.`];
+    const how =
+      argv[1] === '-c'
+        ? `your \`sh -c\` command needs \`exec\`: sh -c 'exec ${child} …', so that ${child} replaces the shell as PID 1`
+        : `your shell script (${basename(argv[1] ?? comm)}) needs \`exec\` in front of the command that starts ${child} (exec ${child} …), so that ${child} replaces the shell as PID 1`;
+    return [
+      `PID 1 is a shell (${shell}) running ${child} as its child; as PID 1 the shell ignores SIGTERM and never passes it on, so ${wait}. Either ${how}, or ${use(ctx)}${fix}.`,
+    ];
   }
   if (s.pid1CatchesSigterm === true) {
     const node = comm === 'node' || comm.startsWith('node') ? " Node as PID 1 ignores SIGTERM unless JS listens for it: process.on('SIGTERM', …)." : '';
     return [`PID 1 (${comm}) catches SIGTERM but kept running, so ${wait}.${node} Make the handler exit, or ${use(ctx)}${fix}.`];
   }
-  return [`PID 1 (${comm}) has no SIGTERM handler, and the kernel does not apply default signal actions to PID 1, so ${wait}: ${use(ctx)}${fix}, or handle SIGTERM in the program.`];
+  return [
+    `PID 1 (${comm}) has no SIGTERM handler, and the kernel does not apply default signal actions to PID 1, so ${wait}: ${use(ctx)}${fix}, or handle SIGTERM in the program.`,
+  ];
 }
 
 function exitAdvice(run: ProbeRun): string[] {
@@ -130,9 +142,12 @@ function userAdvice(run: ProbeRun, compared: Compared | undefined): string[] {
   if (u === undefined) return [];
   const even = compared === undefined ? 'Even behind ts-init --fix-user: is libnss-wrapper installed in the image? ' : '';
   if (u.flagged.length > 0) {
-    return [`${even}As UID ${u.uid} (no passwd entry, group ${u.gid}) PROGRAM reported: "${u.flagged[0] ?? ''}". If it looks its user up, ${FIX_USER}; if it writes files, make them group ${u.gid} writable (chgrp -R 0, chmod -R g=u).`];
+    return [
+      `${even}As UID ${u.uid} (no passwd entry, group ${u.gid}) PROGRAM reported: "${u.flagged[0] ?? ''}". If it looks its user up, ${FIX_USER}; if it writes files, make them group ${u.gid} writable (chgrp -R 0, chmod -R g=u).`,
+    ];
   }
-  if (u.verdict === 'fail') return [`PROGRAM did not run as ${u.uid}:${u.gid}: make its files readable and executable by group ${u.gid} (chgrp -R 0, chmod -R g=u).`];
+  if (u.verdict === 'fail')
+    return [`PROGRAM did not run as ${u.uid}:${u.gid}: make its files readable and executable by group ${u.gid} (chgrp -R 0, chmod -R g=u).`];
   const out: string[] = [];
   if (u.idUn !== undefined && !u.idUn.missing && u.idUn.exitCode !== 0) {
     const fixed = compared?.init?.user?.idUn?.exitCode === 0 ? ` (behind ts-init --fix-user: \`id -un\` → ${compared.init.user.idUn.output})` : '';
@@ -149,10 +164,14 @@ function startAdvice(run: ProbeRun): string[] {
   if (run.start.verdict !== 'fail') return [];
   const early = run.start.earlyExit;
   if (early !== undefined && (early.code === 126 || early.code === 127)) {
-    return [`PID 1 could not be executed (${early.code === 127 ? 'not found' : 'not executable'}, exit ${early.code}): check the command, its PATH and its mode (ENTRYPOINT and CMD in an image).`];
+    return [
+      `PID 1 could not be executed (${early.code === 127 ? 'not found' : 'not executable'}, exit ${early.code}): check the command, its PATH and its mode (ENTRYPOINT and CMD in an image).`,
+    ];
   }
   if (early?.code === 0) {
-    return ['PID 1 exited 0 before it could be checked: an entrypoint must keep running, the container lives as long as PID 1. If it forks into the background (daemonizes), run it in the foreground (nginx -g "daemon off;", apachectl -DFOREGROUND, …).'];
+    return [
+      'PID 1 exited 0 before it could be checked: an entrypoint must keep running, the container lives as long as PID 1. If it forks into the background (daemonizes), run it in the foreground (nginx -g "daemon off;", apachectl -DFOREGROUND, …).',
+    ];
   }
   if (early !== undefined) {
     const how = early.signal !== undefined ? `was killed by ${early.signal}` : `exited ${String(early.code)}`;

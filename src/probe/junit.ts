@@ -8,9 +8,16 @@ import type { Check, ProbeReport, ProbeRun, Timings } from './types.js';
 const CHECKS = ['start', 'user', 'reaping', 'stop', 'exit'] as const;
 
 function xml(text: string): string {
-  // XML 1.0 allows no control characters but tab, newline and return.
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return (
+    text
+      // XML 1.0 allows no control characters but tab, newline and return.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
 function seconds(ms: number | undefined): string {
@@ -21,7 +28,11 @@ function testcase(run: ProbeRun, name: (typeof CHECKS)[number], check: Check, ti
   const { verdict, summary, ...figures } = check;
   const open = `    <testcase classname="ts-init-probe.${xml(run.label)}" name="${xml(name)}" time="${seconds(timings[name])}">`;
   const result =
-    verdict === 'fail' ? `      <failure message="${xml(summary)}" type="fail">${xml(`${summary}\n\n${advice}`)}</failure>\n` : verdict === 'skip' ? `      <skipped message="${xml(summary)}"/>\n` : '';
+    verdict === 'fail'
+      ? `      <failure message="${xml(summary)}" type="fail">${xml(`${summary}\n\n${advice}`)}</failure>\n`
+      : verdict === 'skip'
+        ? `      <skipped message="${xml(summary)}"/>\n`
+        : '';
   const out = `      <system-out>${xml(`${verdict.toUpperCase()}: ${summary}\n${JSON.stringify(figures)}`)}</system-out>\n`;
   return `${open}\n${result}${out}    </testcase>`;
 }

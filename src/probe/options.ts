@@ -82,7 +82,7 @@ export function probeUsage(version: string): string {
     'Image mode:',
     '  --image IMAGE            Check IMAGE, run by a container engine; CMD after -- replaces its CMD.',
     '  --engine docker|podman   The engine (default: docker if it answers, else podman).',
-    '  --engine-arg ARG         Pass ARG to the engine\'s run (repeatable), e.g. --engine-arg=--network=none.',
+    "  --engine-arg ARG         Pass ARG to the engine's run (repeatable), e.g. --engine-arg=--network=none.",
     '',
     `DURATION: ${DURATION_SYNTAX}.`,
     'Exit status: 0 when every check passes, 1 when one fails, 2 on a usage or environment error.',
@@ -136,7 +136,7 @@ const WITH_VALUE: Readonly<Record<string, Setter>> = {
     return undefined;
   },
   '--junit': (value, into) => {
-    if (value === '') return 'invalid --junit \'\' (expected a file name)';
+    if (value === '') return "invalid --junit '' (expected a file name)";
     into.junit = value;
     return undefined;
   },
@@ -234,8 +234,12 @@ export function optionsProblem(o: ProbeOptions): string | undefined {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return `${name} must be a duration in ms, >= 0 (got ${value})`;
   }
   if (o.orphans !== undefined && !(Number.isInteger(o.orphans) && o.orphans >= 1 && o.orphans <= 1000)) return `orphans must be 1-1000 (got ${o.orphans})`;
-  if (o.readyPort !== undefined && !(Number.isInteger(o.readyPort) && o.readyPort >= 1 && o.readyPort <= 65535)) return `readyPort must be 1-65535 (got ${o.readyPort})`;
-  for (const [name, id] of [['uid', o.uid], ['gid', o.gid]] as const) {
+  if (o.readyPort !== undefined && !(Number.isInteger(o.readyPort) && o.readyPort >= 1 && o.readyPort <= 65535))
+    return `readyPort must be 1-65535 (got ${o.readyPort})`;
+  for (const [name, id] of [
+    ['uid', o.uid],
+    ['gid', o.gid],
+  ] as const) {
     if (id !== undefined && !(Number.isInteger(id) && id >= 0)) return `${name} must be a non-negative integer (got ${id})`;
   }
   if (o.gid !== undefined && o.uid === undefined) return 'gid needs uid';

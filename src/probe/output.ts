@@ -40,7 +40,8 @@ export function headTail(text: string): string {
 }
 
 // Words with which programs say that something went wrong.
-const REASON = /\b(?:error|invalid|unknown|unrecognized|not found|no such|cannot|can't|could not|failed|denied|refused|not permitted|fatal|panic|exception|missing|illegal|bad|usage)\b/i;
+const REASON =
+  /\b(?:error|invalid|unknown|unrecognized|not found|no such|cannot|can't|could not|failed|denied|refused|not permitted|fatal|panic|exception|missing|illegal|bad|usage)\b/i;
 
 /**
  * The lines to show for a program that ended too early: the first line that

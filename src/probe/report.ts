@@ -17,7 +17,12 @@ function cell(check: Check | undefined): string {
 
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, col) => (col === r.length - 1 ? c : c.padEnd(widths[col] ?? 0))).join('   ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, col) => (col === r.length - 1 ? c : c.padEnd(widths[col] ?? 0)))
+      .join('   ')
+      .trimEnd(),
+  );
 }
 
 export function quote(arg: string): string {

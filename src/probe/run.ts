@@ -95,7 +95,19 @@ function describeEnding(code: number | undefined, signal: string | undefined): s
 function unavailableRun(plan: RunPlan, why: string): ProbeRun {
   const notRun = skipped(`not run: ${why}`);
   const start: StartResult = { verdict: 'skip', summary: why, readiness: { how: 'settle', ready: false, ms: 0 }, earlyExit: undefined };
-  return { label: plan.label, heading: plan.heading, argv: plan.argv, pid1: undefined, start, user: undefined, reaping: notRun, stop: notRun, exit: notRun, output: { stdout: '', stderr: '' }, timings: {} };
+  return {
+    label: plan.label,
+    heading: plan.heading,
+    argv: plan.argv,
+    pid1: undefined,
+    start,
+    user: undefined,
+    reaping: notRun,
+    stop: notRun,
+    exit: notRun,
+    output: { stdout: '', stderr: '' },
+    timings: {},
+  };
 }
 
 /** Runs every check on one run (one column of the report). */
@@ -123,7 +135,10 @@ async function runPlan(plan: RunPlan, o: ResolvedOptions): Promise<{ run: ProbeR
       // Its output may still say why: a user lookup that failed at start-up.
       const user = o.uid !== undefined ? await checkUser(target, undefined, o.uid, o.gid ?? 0, output) : undefined;
       const notRun = skipped('not run: PROGRAM was not running');
-      return { run: { label, heading, argv, pid1: undefined, start, user, reaping: notRun, stop: notRun, exit: notRun, output, timings }, observedThrough: target.observedThrough };
+      return {
+        run: { label, heading, argv, pid1: undefined, start, user, reaping: notRun, stop: notRun, exit: notRun, output, timings },
+        observedThrough: target.observedThrough,
+      };
     }
     const how = readiness.how === 'settle' ? 'still running' : readiness.how === 'url' ? 'answering on its URL' : 'accepting connections';
     const start: StartResult = readiness.ready
@@ -145,7 +160,10 @@ async function runPlan(plan: RunPlan, o: ResolvedOptions): Promise<{ run: ProbeR
       const notRun = skipped('not run: PID 1 was gone');
       const output = await target.output();
       const final = user !== undefined ? withFinalOutput(user, output) : undefined;
-      return { run: { label, heading, argv, pid1, start: early, user: final, reaping, stop: notRun, exit: notRun, output, timings }, observedThrough: target.observedThrough };
+      return {
+        run: { label, heading, argv, pid1, start: early, user: final, reaping, stop: notRun, exit: notRun, output, timings },
+        observedThrough: target.observedThrough,
+      };
     }
     const stop = await timed('stop', () => checkStop(target, o.stopTimeoutMs));
     const exit = await timed('exit', async () => checkExit(await target.ending(stop.killed)));

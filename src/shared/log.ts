@@ -117,12 +117,24 @@ export class Logger {
     return LEVEL_VALUES[level] >= this.threshold;
   }
 
-  fatal(msg: string, fields: Fields = {}): void { this.emit('fatal', msg, fields); }
-  error(msg: string, fields: Fields = {}): void { this.emit('error', msg, fields); }
-  warn(msg: string, fields: Fields = {}): void { this.emit('warn', msg, fields); }
-  info(msg: string, fields: Fields = {}): void { this.emit('info', msg, fields); }
-  debug(msg: string, fields: Fields = {}): void { this.emit('debug', msg, fields); }
-  trace(msg: string, fields: Fields = {}): void { this.emit('trace', msg, fields); }
+  fatal(msg: string, fields: Fields = {}): void {
+    this.emit('fatal', msg, fields);
+  }
+  error(msg: string, fields: Fields = {}): void {
+    this.emit('error', msg, fields);
+  }
+  warn(msg: string, fields: Fields = {}): void {
+    this.emit('warn', msg, fields);
+  }
+  info(msg: string, fields: Fields = {}): void {
+    this.emit('info', msg, fields);
+  }
+  debug(msg: string, fields: Fields = {}): void {
+    this.emit('debug', msg, fields);
+  }
+  trace(msg: string, fields: Fields = {}): void {
+    this.emit('trace', msg, fields);
+  }
 
   private emit(level: Level, msg: string, fields: Fields): void {
     if (LEVEL_VALUES[level] < this.threshold) return;

@@ -71,7 +71,7 @@ export function procMounted(): boolean {
  */
 export function descendsFrom(pid: number, ancestor: number): boolean {
   const seen = new Set<number>();
-  for (let p = pid; p > 0 && !seen.has(p); ) {
+  for (let p = pid; p > 0 && !seen.has(p);) {
     seen.add(p);
     const parent = statOf(p)?.ppid;
     if (parent === ancestor) return true;

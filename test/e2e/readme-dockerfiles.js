@@ -33,7 +33,9 @@ blocks.forEach((block, i) => {
   const from = lines.filter((line) => /^FROM\s/i.test(line));
   const installs = lines.filter((line) => install.test(line));
   if (from.length !== 1 || installs.length !== 1) {
-    console.error(`readme-dockerfiles: README Dockerfile ${i + 1} has ${from.length} FROM lines and ${installs.length} 'npm install -g ${name}' lines; expected one of each:\n${block}`);
+    console.error(
+      `readme-dockerfiles: README Dockerfile ${i + 1} has ${from.length} FROM lines and ${installs.length} 'npm install -g ${name}' lines; expected one of each:\n${block}`,
+    );
     process.exit(1);
   }
   const changed = lines.map((line) => (/^FROM\s/i.test(line) ? `FROM ${base}` : line.replace(install, `$1${tarball}`)));

@@ -76,7 +76,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a value other than undefined/false; throws after timeoutMs. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 10): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -119,7 +124,12 @@ export class Output {
 export function inspectorListening(): boolean {
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     try {
-      if (readFileSync(file, 'utf8').split('\n').some((l) => /:240D \S+ 0A /.test(l))) return true;
+      if (
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .some((l) => /:240D \S+ 0A /.test(l))
+      )
+        return true;
     } catch {
       // no IPv6
     }

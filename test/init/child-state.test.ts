@@ -54,7 +54,7 @@ t.test('environment and arguments reach the child byte for byte', async (t) => {
     "args = [b'printf', b'[%s]', b'\\xc3\\x28', b'', b'a b', b'-v']",
     "direct = subprocess.run([b'/usr/bin/env'], env=env, capture_output=True).stdout",
     "under = subprocess.run([sys.argv[1].encode(), b'--', b'/usr/bin/env'], env=env, capture_output=True).stdout",
-    "a1 = subprocess.run(args, env=env, capture_output=True).stdout",
+    'a1 = subprocess.run(args, env=env, capture_output=True).stdout',
     "a2 = subprocess.run([sys.argv[1].encode(), b'--'] + args, env=env, capture_output=True).stdout",
     // The launcher's /bin/sh rebuilds the environment, so only the order may differ.
     "print(sorted(direct.split(b'\\n')) == sorted(under.split(b'\\n')), a1 == a2, repr(under), repr(a2))",
@@ -65,7 +65,7 @@ t.test('environment and arguments reach the child byte for byte', async (t) => {
   t.equal(sameArgs, 'True', 'arguments identical');
 });
 
-t.test('inherited descriptors pass through; none of ts-init\'s own leak', async (t) => {
+t.test("inherited descriptors pass through; none of ts-init's own leak", async (t) => {
   // Descriptors 3 and 7 are inherited; the child must see exactly what a
   // direct child of the same parent sees.
   const list = 'ls /proc/self/fd | sort -n | tr "\\n" " "';
@@ -82,7 +82,7 @@ t.test('the working directory is kept', async (t) => {
   t.equal(String(r.stdout), `${dir}\n`);
 });
 
-t.test('with a terminal on stdin the child\'s group becomes the foreground group', async (t) => {
+t.test("with a terminal on stdin the child's group becomes the foreground group", async (t) => {
   // script(1) gives the command a real pty as its controlling terminal.
   const check = `${PYTHON} -c 'import os; print("fg" if os.tcgetpgrp(0) == os.getpgrp() else "bg", os.getpgrp() == os.getpid())'`;
   const r = await run('script', ['-qec', `${TS_INIT} -- ${check}`, '/dev/null']);
@@ -95,7 +95,7 @@ t.test('with a terminal on stdin the child\'s group becomes the foreground group
 // ts-init logs through fs.writeSync(2) and never touches process.stderr:
 // Node's stream for a pipe sets O_NONBLOCK on the open file description,
 // which the child shares, so the child would get EAGAIN on a full pipe.
-t.test('the child\'s stdio keeps its blocking mode at every verbosity (logging never opens process.stderr)', async (t) => {
+t.test("the child's stdio keeps its blocking mode at every verbosity (logging never opens process.stderr)", async (t) => {
   const O_NONBLOCK = 0o4000;
   const flags = (out: string, fd: number): number => Number.parseInt(new RegExp(`^${fd} (\\d+)$`, 'm').exec(out)?.[1] ?? 'NaN', 8);
   const script = 'for fd in 0 1 2; do echo "$fd $(sed -n "s/^flags:[[:space:]]*//p" /proc/self/fdinfo/$fd)"; done';

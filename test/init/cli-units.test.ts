@@ -36,7 +36,14 @@ t.test('tini variables, and -v counting up from TINI_VERBOSITY', async (t) => {
 });
 
 t.test('durations: one syntax for flags and variables', async (t) => {
-  for (const [text, ms] of [['5', 5000], ['0.5', 500], ['.5', 500], ['500ms', 500], ['2s', 2000], ['0', 0]] as const) {
+  for (const [text, ms] of [
+    ['5', 5000],
+    ['0.5', 500],
+    ['.5', 500],
+    ['500ms', 500],
+    ['2s', 2000],
+    ['0', 0],
+  ] as const) {
     t.equal(config(parseArgs(args('--grace-period', text, 'x'), {})).gracePeriodMs, ms, `--grace-period ${text}`);
     t.equal(config(parseArgs(args('x'), { TS_INIT_GRACE_PERIOD: text })).gracePeriodMs, ms, `TS_INIT_GRACE_PERIOD=${text}`);
   }
@@ -50,7 +57,13 @@ t.test('durations: one syntax for flags and variables', async (t) => {
 
 t.test('rewrites, log format, --fix-user companions', async (t) => {
   const c = config(parseArgs(args('-r', 'TERM:QUIT', '--rewrite=HUP:0', '--log-format', 'json', 'x'), {}));
-  t.same([...c.rewrites], [[15, 3], [1, 0]]);
+  t.same(
+    [...c.rewrites],
+    [
+      [15, 3],
+      [1, 0],
+    ],
+  );
   t.equal(c.logFormat, 'json');
   t.equal(config(parseArgs(args('x'), { TS_INIT_LOG_FORMAT: 'json' })).logFormat, 'json');
   t.match(parseArgs(args('--home', '/h', 'x'), {}), { kind: 'error', message: /--home only applies with --fix-user/ });

@@ -7,7 +7,10 @@ import { asPid1, tsInit, PYTHON, TS_INIT } from '../helpers/harness.js';
 t.test('every exit code 0-255 passes through unchanged', async (t) => {
   const script = 'for c in $(seq 0 255); do "$TS_INIT" -- sh -c "exit $c"; echo "$c $?"; done';
   const r = await tsInit(['--', 'sh', '-c', script], { env: { TS_INIT: TS_INIT }, timeout: 170_000 });
-  const pairs = String(r.stdout).trim().split('\n').map((l) => l.split(' ').map(Number));
+  const pairs = String(r.stdout)
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ').map(Number));
   t.equal(pairs.length, 256, 'all 256 codes ran');
   const wrong = pairs.filter(([want, got]) => want !== got);
   t.same(wrong, [], 'no code changed on the way');
@@ -28,7 +31,13 @@ t.test('-e remaps each listed code to 0 and only those', async (t) => {
 });
 
 t.test('death by signal gives 128 + N', async (t) => {
-  for (const [sig, num] of [['TERM', 15], ['KILL', 9], ['INT', 2], ['USR1', 10], ['SEGV', 11]] as const) {
+  for (const [sig, num] of [
+    ['TERM', 15],
+    ['KILL', 9],
+    ['INT', 2],
+    ['USR1', 10],
+    ['SEGV', 11],
+  ] as const) {
     const r = await tsInit(['--', 'sh', '-c', `kill -${sig} $$`]);
     t.equal(r.exitCode, 128 + num, `SIG${sig} -> ${128 + num}`);
   }
@@ -38,7 +47,7 @@ t.test('death by signal gives 128 + N', async (t) => {
   t.equal(remapped.exitCode, 0, '-e 143 remaps a SIGTERM death');
 });
 
-t.test('as PID 1 the exit code is the child\'s too', async (t) => {
+t.test("as PID 1 the exit code is the child's too", async (t) => {
   const r = await asPid1(TS_INIT, ['--', 'sh', '-c', 'exit 42']);
   t.equal(r.exitCode, 42);
 });

@@ -46,7 +46,11 @@ t.test('LD_PRELOAD: appended, never replaced, never doubled, every byte kept', a
   const odd = b('/tmp/lib\xff.so');
   t.same(appendPreload(odd, lib), Buffer.concat([odd, b(':'), lib]), 'a value that is not UTF-8 keeps its bytes');
   // U+00A0 is latin1 0xa0, which \s would match: the loader splits at space and ':' only.
-  same(appendPreload(b(`x\xa0${lib.toString('latin1')}`), lib), `x\xa0${lib.toString('latin1')}:${lib.toString('latin1')}`, 'no-break space is not a separator');
+  same(
+    appendPreload(b(`x\xa0${lib.toString('latin1')}`), lib),
+    `x\xa0${lib.toString('latin1')}:${lib.toString('latin1')}`,
+    'no-break space is not a separator',
+  );
 });
 
 t.test('names, homes and the library path that cannot be written safely are refused', async (t) => {
@@ -77,8 +81,14 @@ t.test('passwdLine builds one line byte for byte, or refuses', async (t) => {
   t.same(line, Buffer.concat([b('app:x:10000:0:app:/srv/h'), FF, b(':/bin/sh\n')]));
   const base = { name: 'app', uid: 10000, gid: 0, gecos: 'app', home: b('/h'), shell: '/bin/sh' };
   // The reported injection: TMPDIR=/tmp/t:mp made the entry's home /tmp/t and its shell "mp/…".
-  t.throws(() => passwdLine({ ...base, home: b('/tmp/t:mp/ts-init-x/home') }), /the home directory '\/tmp\/t:mp\/ts-init-x\/home' cannot go into a passwd entry: it contains ':'/);
-  t.throws(() => passwdLine({ ...base, home: b('/tmp/t\nmp/ts-init-x/home') }), /the home directory '\/tmp\/t\\nmp\/ts-init-x\/home' cannot go into a passwd entry: it contains a line break/);
+  t.throws(
+    () => passwdLine({ ...base, home: b('/tmp/t:mp/ts-init-x/home') }),
+    /the home directory '\/tmp\/t:mp\/ts-init-x\/home' cannot go into a passwd entry: it contains ':'/,
+  );
+  t.throws(
+    () => passwdLine({ ...base, home: b('/tmp/t\nmp/ts-init-x/home') }),
+    /the home directory '\/tmp\/t\\nmp\/ts-init-x\/home' cannot go into a passwd entry: it contains a line break/,
+  );
   t.throws(() => passwdLine({ ...base, name: 'a:b' }), /user name/);
   t.throws(() => passwdLine({ ...base, gecos: 'x\ny' }), /full name/);
   t.throws(() => passwdLine({ ...base, shell: '/bin/sh:' }), /shell/);
@@ -88,7 +98,7 @@ t.test('passwdLine builds one line byte for byte, or refuses', async (t) => {
   t.throws(() => groupLine('a\nb', 1), /group name/);
 });
 
-t.test('a private directory: OpenSSH\'s StrictModes rule, plus write through group 0', async (t) => {
+t.test("a private directory: OpenSSH's StrictModes rule, plus write through group 0", async (t) => {
   const me = 10000;
   const dir = (uid: number, gid: number, mode: number) => ({ uid, gid, mode: 0o040000 | mode });
   t.equal(privateDirectoryProblem(dir(me, 0, 0o700), me), undefined, 'ours, 0700');

@@ -2,7 +2,21 @@
 // way), run for real through setpriv. Every check compares what the child
 // sees without the flag (the failures users report) and with it.
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { fixture, ROOT, run, tsInit } from '../helpers/harness.js';
@@ -97,7 +111,20 @@ async function asUser(args: readonly string[], options: Options = {}) {
   const tmp = privateTmp(uid, options.gid ?? 0);
   const env: Record<string, string> = { PATH, TMPDIR: tmp, ...options.env };
   if (options.home !== null) env.HOME = options.home ?? '/root';
-  const setpriv = ['/usr/bin/setpriv', '--reuid', String(uid), '--regid', String(options.gid ?? 0), '--clear-groups', '--', TS_INIT, ...args, '--', 'sh', IDENTITY];
+  const setpriv = [
+    '/usr/bin/setpriv',
+    '--reuid',
+    String(uid),
+    '--regid',
+    String(options.gid ?? 0),
+    '--clear-groups',
+    '--',
+    TS_INIT,
+    ...args,
+    '--',
+    'sh',
+    IDENTITY,
+  ];
   const hex = Object.fromEntries(Object.entries(options.bytes ?? {}).map(([k, v]) => [k, v.toString('hex')]));
   const [file, ...rest] = options.bytes === undefined ? setpriv : ['/usr/bin/python3', '-c', EXEC_WITH_BYTES, JSON.stringify(hex), ...setpriv];
   const r = await run(file as string, rest, { env, extendEnv: false, timeout: 30_000, encoding: 'latin1' });
@@ -159,7 +186,11 @@ if (reachable.exitCode !== 0) {
     const passwd = probe(probes, 'env:NSS_WRAPPER_PASSWD').out;
     const dir = dirname(passwd);
     t.equal(dirname(dir), tmp, 'the private directory is made in TMPDIR');
-    for (const [path, mode] of [[dir, 0o700], [passwd, 0o600], [home.out, 0o700]] as const) {
+    for (const [path, mode] of [
+      [dir, 0o700],
+      [passwd, 0o600],
+      [home.out, 0o700],
+    ] as const) {
       const st = statSync(path);
       t.equal(st.uid, UID, `${path} belongs to the user`);
       t.equal(st.mode & 0o777, mode, `${path} is ${mode.toString(8)}`);
@@ -266,7 +297,7 @@ if (reachable.exitCode !== 0) {
       t.equal(got.rc, 0, `${home}: HOME is writable now`);
       t.match(got.out, /\/ts-init-[^/]+\/home$/, 'a private home');
       t.equal(probe(probes, 'env:LD_PRELOAD').out, NSS_WRAPPER, 'LD_PRELOAD untouched');
-      t.equal(probe(probes, 'env:NSS_WRAPPER_PASSWD').out, passwd, 'the runtime\'s passwd file untouched');
+      t.equal(probe(probes, 'env:NSS_WRAPPER_PASSWD').out, passwd, "the runtime's passwd file untouched");
       t.equal(probe(probes, 'env:USER').rc, 1, 'USER is not invented for an entry that exists');
       t.match(stderr, new RegExp(`--fix-user: UID ${UID} is already '${UID}', but HOME '${home}' is not a writable directory: HOME=\\S+/home`));
     }
@@ -346,15 +377,20 @@ if (reachable.exitCode !== 0) {
   });
 }
 
-t.test('as root --fix-user is a no-op: the image\'s ENV TS_INIT_FIX_USER=1 still runs under a plain docker run', async (t) => {
+t.test("as root --fix-user is a no-op: the image's ENV TS_INIT_FIX_USER=1 still runs under a plain docker run", async (t) => {
   const program = ['--', 'sh', '-c', 'echo "ran HOME=$HOME ${LD_PRELOAD-no-preload} ${NSS_WRAPPER_PASSWD-no-passwd}"'];
-  for (const [args, env] of [[['--fix-user'], {}], [[], { TS_INIT_FIX_USER: 'yes' }]] as const) {
+  for (const [args, env] of [
+    [['--fix-user'], {}],
+    [[], { TS_INIT_FIX_USER: 'yes' }],
+  ] as const) {
     const quiet = await tsInit([...args, ...program], { env: { ...env, HOME: '/' } });
     t.equal(quiet.exitCode, 0, `${args.join(' ')} ${JSON.stringify(env)}`);
     t.equal(String(quiet.stdout), 'ran HOME=/ no-preload no-passwd\n', 'the program ran with its environment untouched');
     t.equal(String(quiet.stderr), '', 'silent by default');
     const told = await tsInit(['-v', ...args, ...program], { env: { ...env, HOME: '/' } });
-    const lines = String(told.stderr).split('\n').filter((l) => l.includes('--fix-user'));
+    const lines = String(told.stderr)
+      .split('\n')
+      .filter((l) => l.includes('--fix-user'));
     t.equal(lines.length, 1, 'one line at -v');
     t.match(lines[0], /^\[INFO  ts-init \(\d+\)\] --fix-user: running as root \(UID 0\); nothing to change$/);
   }

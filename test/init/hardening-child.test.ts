@@ -26,7 +26,8 @@ t.test('the child tries setsid (refused: it leads its group, as under tini) and 
   }
   // A grandchild that leaves the group with setsid is out of -g's reach, as
   // with tini: only the child's group is signalled.
-  const grand = '/usr/bin/python3 -c "import os,time; os.setsid(); time.sleep(30)" & echo $!; sleep 0.3; trap "exit 8" USR1; echo ready; while :; do sleep 0.1; done';
+  const grand =
+    '/usr/bin/python3 -c "import os,time; os.setsid(); time.sleep(30)" & echo $!; sleep 0.3; trap "exit 8" USR1; echo ready; while :; do sleep 0.1; done';
   const proc = tsInit(['-g', '--', 'sh', '-c', grand], { timeout: 40_000 });
   const out = new Output(proc);
   await out.waitForLine(/ready/);
@@ -47,10 +48,14 @@ t.test('the child stops itself and is continued: not mistaken for an exit', asyn
   const out = new Output(proc);
   await out.waitForLine(/stopping/);
   const init = await nsInitPid(proc);
-  const child = await waitFor(() => {
-    const kids = childrenOf(init);
-    return kids.find((k) => stateOf(k) === 'T');
-  }, 10_000, 'the child to be stopped');
+  const child = await waitFor(
+    () => {
+      const kids = childrenOf(init);
+      return kids.find((k) => stateOf(k) === 'T');
+    },
+    10_000,
+    'the child to be stopped',
+  );
   t.ok(child > 0);
   await sleep(200);
   t.match(stateOf(init), /^[RS]$/, 'ts-init still running while the child is stopped');
@@ -90,7 +95,7 @@ t.test('stdin as /dev/null, a closed stdin, and a pipe', async (t) => {
   t.equal(closed.exitCode, 7);
 });
 
-t.test('socket activation: LISTEN_FDS passes, LISTEN_PID is rewritten to the child\'s pid', async (t) => {
+t.test("socket activation: LISTEN_FDS passes, LISTEN_PID is rewritten to the child's pid", async (t) => {
   const { run } = await import('../helpers/harness.js');
   const show = 'echo "$$ $LISTEN_PID $LISTEN_FDS"; ls /proc/self/fd | grep -qx 3 && echo fd3-open';
   // exec keeps the pid, so LISTEN_PID names ts-init, as systemd would set it.
@@ -102,4 +107,3 @@ t.test('socket activation: LISTEN_FDS passes, LISTEN_PID is rewritten to the chi
   const other = await run('sh', ['-c', `LISTEN_PID=12345 "${TS_INIT}" -- sh -c 'echo $LISTEN_PID'`]);
   t.equal(String(other.stdout), '12345\n', 'a LISTEN_PID meant for someone else is left alone');
 });
-

@@ -23,9 +23,41 @@ function prng(seed: number): () => number {
 }
 
 const TOKENS = [
-  '-', '--', '---', '-e', '-e', '-p', '-r', '-x', '-vvvv', '-sgw', '-h?', '-e256', '-e-1', '-pFOO', '--grace-period',
-  '--grace-period=-1', '--kill-after', '--log-format', '--log-format=', '--rewrite', 'TERM:', ':QUIT', 'TERM:FOO',
-  'abc', '', ' ', '256', '3', 'KILL', 'SIGRTMAX+1', '99999999999999999999', '--fix-user', '--home', '-=', '--=x',
+  '-',
+  '--',
+  '---',
+  '-e',
+  '-e',
+  '-p',
+  '-r',
+  '-x',
+  '-vvvv',
+  '-sgw',
+  '-h?',
+  '-e256',
+  '-e-1',
+  '-pFOO',
+  '--grace-period',
+  '--grace-period=-1',
+  '--kill-after',
+  '--log-format',
+  '--log-format=',
+  '--rewrite',
+  'TERM:',
+  ':QUIT',
+  'TERM:FOO',
+  'abc',
+  '',
+  ' ',
+  '256',
+  '3',
+  'KILL',
+  'SIGRTMAX+1',
+  '99999999999999999999',
+  '--fix-user',
+  '--home',
+  '-=',
+  '--=x',
 ];
 
 t.test('CLI fuzz: 150 random argument lists', async (t) => {
@@ -77,7 +109,15 @@ t.test('limits too low for Node: one clear line and exit 1, not a core dump', as
 });
 
 t.test('the child runs out of descriptors: ts-init is unaffected', async (t) => {
-  const r = await tsInit(['--', PYTHON, '-c', 'import os\nfds=[]\ntry:\n  while True: fds.append(os.open("/dev/null", os.O_RDONLY))\nexcept OSError as e: print(e.errno)\nraise SystemExit(4)'], {});
+  const r = await tsInit(
+    [
+      '--',
+      PYTHON,
+      '-c',
+      'import os\nfds=[]\ntry:\n  while True: fds.append(os.open("/dev/null", os.O_RDONLY))\nexcept OSError as e: print(e.errno)\nraise SystemExit(4)',
+    ],
+    {},
+  );
   t.equal(String(r.stdout), '24\n', 'EMFILE in the child');
   t.equal(r.exitCode, 4);
 });

@@ -23,7 +23,15 @@ function record(o: { args: string[]; env: string[]; fds: number[]; blocked?: big
 }
 
 t.test('the record: arguments and environment byte for byte, signal sets, descriptors', async (t) => {
-  const r = parseRecord(record({ args: ['-v', '--', 'prog', 'a\xffb', ''], env: ['A-B=1', 'NOEQUALS', 'X=\xfe', 'A-B=2', '__TS_INIT_EVIL=1'], fds: [0, 1, 2, 300], blocked: 1n << 14n, ignored: (1n << 2n) | (1n << 63n) }));
+  const r = parseRecord(
+    record({
+      args: ['-v', '--', 'prog', 'a\xffb', ''],
+      env: ['A-B=1', 'NOEQUALS', 'X=\xfe', 'A-B=2', '__TS_INIT_EVIL=1'],
+      fds: [0, 1, 2, 300],
+      blocked: 1n << 14n,
+      ignored: (1n << 2n) | (1n << 63n),
+    }),
+  );
   t.same(text(r.args), ['-v', '--', 'prog', 'a\xffb', '']);
   t.same(text(r.env), ['A-B=1', 'NOEQUALS', 'X=\xfe', 'A-B=2'], 'order, duplicates, odd names kept; no __TS_INIT_* passes');
   t.same(r.blocked, [15]);
@@ -46,7 +54,18 @@ t.test('a record from another protocol or cut short is a FatalError saying what 
 
 t.test('childEnvironment: extra entries (bytes) replace same-named ones, the rest stays as it was', async (t) => {
   const env = [b('HOME=/'), b('A=\xff'), b('HOME=/dup'), b('HOMEX=1'), b('NOEQUALS')];
-  t.same(text(childEnvironment(env, new Map([['HOME', b('/h\xff')], ['USER', b('app')]]))), ['A=\xff', 'HOMEX=1', 'NOEQUALS', 'HOME=/h\xff', 'USER=app']);
+  t.same(
+    text(
+      childEnvironment(
+        env,
+        new Map([
+          ['HOME', b('/h\xff')],
+          ['USER', b('app')],
+        ]),
+      ),
+    ),
+    ['A=\xff', 'HOMEX=1', 'NOEQUALS', 'HOME=/h\xff', 'USER=app'],
+  );
   t.same(childEnvironment(env), env, 'nothing to replace');
 });
 

@@ -14,9 +14,26 @@ const needsTini = { skip: tini === undefined ? 'Debian tini is not installed (ap
 // without '=', an empty name, invalid UTF-8, the program's Node variables,
 // and private names from outside, which ts-init must drop.
 const CRAFTED: Buffer[] = [
-  'A-B=1', 'spring.profiles.active=dev', '1ABC=digit first', 'PATH=/usr/bin:/bin', 'NODE_OPTIONS=--require /nonexistent-app-hook.js',
-  'NODE_EXTRA_CA_CERTS=/nonexistent-ca.pem', 'NO_EQUALS_SIGN', 'DUP=first', 'DUP=second', 'IFS=x', 'OPTIND=7', 'PPID=12345', 'PWD=/nonexistent',
-  'SHLVL=5', 'EMPTY=', '=no name', '__TS_INIT_SAVED_PATH=/evil', '__TS_INIT_FAULT=throw-after-spawn', '__TS_INIT_LAUNCH=0', '__TS_INIT_FDS=99',
+  'A-B=1',
+  'spring.profiles.active=dev',
+  '1ABC=digit first',
+  'PATH=/usr/bin:/bin',
+  'NODE_OPTIONS=--require /nonexistent-app-hook.js',
+  'NODE_EXTRA_CA_CERTS=/nonexistent-ca.pem',
+  'NO_EQUALS_SIGN',
+  'DUP=first',
+  'DUP=second',
+  'IFS=x',
+  'OPTIND=7',
+  'PPID=12345',
+  'PWD=/nonexistent',
+  'SHLVL=5',
+  'EMPTY=',
+  '=no name',
+  '__TS_INIT_SAVED_PATH=/evil',
+  '__TS_INIT_FAULT=throw-after-spawn',
+  '__TS_INIT_LAUNCH=0',
+  '__TS_INIT_FDS=99',
 ].map((e) => Buffer.from(e));
 CRAFTED.push(Buffer.from([0x42, 0x41, 0x44, 0x3d, 0xff, 0xfe, 0x80])); // BAD=\xff\xfe\x80
 
@@ -34,7 +51,13 @@ const show = (list: Buffer[]): string => list.map((e) => JSON.stringify(e.toStri
 /** The program's environment, byte for byte, when INIT is exec'd with exactly `env`. */
 async function childEnvironment(init: string, env: Buffer[]): Promise<Buffer[]> {
   const input = Buffer.concat(env.flatMap((e) => [e, Buffer.from([0])]));
-  const r = await run(PYTHON, [fixture('rawexec.py'), init, '--', '/bin/cat', '/proc/self/environ'], { input, stdin: 'pipe', encoding: 'buffer', extendEnv: false, env: {} });
+  const r = await run(PYTHON, [fixture('rawexec.py'), init, '--', '/bin/cat', '/proc/self/environ'], {
+    input,
+    stdin: 'pipe',
+    encoding: 'buffer',
+    extendEnv: false,
+    env: {},
+  });
   return entries(Buffer.from(r.stdout as unknown as Uint8Array));
 }
 
@@ -50,8 +73,16 @@ t.test('both launchers: no __TS_INIT_* from outside is trusted or passed on; NOD
   for (const init of [TS_INIT_COMPILED, TS_INIT_SH]) {
     const got = await childEnvironment(init, CRAFTED);
     const text = got.map((e) => e.toString('latin1'));
-    t.same(text.filter((e) => e.startsWith('__TS_INIT_')), [], `${init}: no private name reaches the program`);
-    t.equal(text.find((e) => e.startsWith('PATH=')), 'PATH=/usr/bin:/bin', `${init}: __TS_INIT_SAVED_PATH did not replace PATH`);
+    t.same(
+      text.filter((e) => e.startsWith('__TS_INIT_')),
+      [],
+      `${init}: no private name reaches the program`,
+    );
+    t.equal(
+      text.find((e) => e.startsWith('PATH=')),
+      'PATH=/usr/bin:/bin',
+      `${init}: __TS_INIT_SAVED_PATH did not replace PATH`,
+    );
     t.ok(text.includes('NODE_OPTIONS=--require /nonexistent-app-hook.js'), `${init}: NODE_OPTIONS reaches the program (and did not configure the init)`);
     t.ok(text.includes('NODE_EXTRA_CA_CERTS=/nonexistent-ca.pem'), `${init}: so does NODE_EXTRA_CA_CERTS`);
   }
@@ -72,12 +103,34 @@ const INHERIT = [
 /** SigBlk and SigIgn of the program under INIT, with SHELL bind-mounted over /bin/sh in a private mount namespace. */
 async function signalState(shell: string, init: string, quit: boolean): Promise<{ blk?: string; ign?: string; out: string }> {
   const script = 'mount --make-rprivate / && mount --bind "$1" /bin/sh && shift && exec "$@"';
-  const r = await run('unshare', ['-m', '--', '/bin/dash', '-c', script, 'x', shell, PYTHON, '-c', INHERIT, quit ? 'quit' : '-', init, '--', 'grep', '-E', '^Sig(Blk|Ign):', '/proc/self/status']);
+  const r = await run('unshare', [
+    '-m',
+    '--',
+    '/bin/dash',
+    '-c',
+    script,
+    'x',
+    shell,
+    PYTHON,
+    '-c',
+    INHERIT,
+    quit ? 'quit' : '-',
+    init,
+    '--',
+    'grep',
+    '-E',
+    '^Sig(Blk|Ign):',
+    '/proc/self/status',
+  ]);
   const out = `${String(r.stdout)}${String(r.stderr)}`;
   return { blk: /SigBlk:\s+(\w+)/.exec(out)?.[1], ign: /SigIgn:\s+(\w+)/.exec(out)?.[1], out };
 }
 
-const SHELLS: [string, string][] = [['dash', '/usr/bin/dash'], ['BusyBox', '/bin/busybox'], ['bash', '/usr/bin/bash']];
+const SHELLS: [string, string][] = [
+  ['dash', '/usr/bin/dash'],
+  ['BusyBox', '/bin/busybox'],
+  ['bash', '/usr/bin/bash'],
+];
 
 t.test('the compiled launcher: ignored and blocked signals as tini gives them, whatever /bin/sh is', needsTini, async (t) => {
   for (const [name, shell] of SHELLS) {
@@ -105,7 +158,11 @@ t.test('the sh launcher: SIGQUIT is not ignored in the program just because Busy
 t.test('the compiled launcher: at the ARG_MAX edge the program still gets all of it, as under tini', needsTini, async (t) => {
   for (const mode of ['args', 'env']) {
     const edge = async (init: string): Promise<{ edge: number; ok: boolean; detail: string }> =>
-      JSON.parse(String((await run(PYTHON, [fixture('argmax.py'), mode, init, '-s'], { timeout: 300_000 })).stdout)) as { edge: number; ok: boolean; detail: string };
+      JSON.parse(String((await run(PYTHON, [fixture('argmax.py'), mode, init, '-s'], { timeout: 300_000 })).stdout)) as {
+        edge: number;
+        ok: boolean;
+        detail: string;
+      };
     const ref = await edge(tini as string);
     t.ok(ref.ok && ref.edge > 1 << 20, `tini, payload in ${mode}: works up to ${ref.edge} bytes (${ref.detail})`);
     const got = await edge(TS_INIT_COMPILED);

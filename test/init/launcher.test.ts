@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { asPid1, fixture, ROOT, run, TS_INIT_COMPILED, TS_INIT_SH } from '../helpers/harness.js';
 
-const LAUNCHERS: [string, string][] = [['compiled', TS_INIT_COMPILED], ['sh', TS_INIT_SH]];
+const LAUNCHERS: [string, string][] = [
+  ['compiled', TS_INIT_COMPILED],
+  ['sh', TS_INIT_SH],
+];
 
 t.test('--version and the first -v line say which launcher runs', async (t) => {
   for (const [kind, init] of LAUNCHERS) {
@@ -17,7 +20,11 @@ t.test('--version and the first -v line say which launcher runs', async (t) => {
     t.match(String(r.stderr).split('\n')[0], new RegExp(`^\\[INFO  ts-init \\(\\d+\\)\\] Launcher: ${kind} `), `${kind}: first -v line`);
   }
   const direct = await run(process.execPath, [join(ROOT, 'dist/ts-init.cjs'), '--version'], { env: { __TS_INIT_LAUNCH: '0' } });
-  t.equal(String(direct.stdout), `ts-init version ${/version (\S+)/.exec(String((await run(TS_INIT_SH, ['--version'])).stdout))?.[1]} (no launcher)\n`, 'node on the bundle: no launcher, and __TS_INIT_LAUNCH=0 from outside is not taken for a record');
+  t.equal(
+    String(direct.stdout),
+    `ts-init version ${/version (\S+)/.exec(String((await run(TS_INIT_SH, ['--version'])).stdout))?.[1]} (no launcher)\n`,
+    'node on the bundle: no launcher, and __TS_INIT_LAUNCH=0 from outside is not taken for a record',
+  );
 });
 
 t.test('the compiled launcher checks itself (the install script runs this)', async (t) => {
@@ -45,7 +52,7 @@ t.test('without /proc the program still gets stdin, stdout and stderr (and, comp
   }
 });
 
-t.test('TS_INIT_NODE_FLAGS: split at whitespace, never globbed, never quoted; ts-init\'s arguments survive --title', async (t) => {
+t.test("TS_INIT_NODE_FLAGS: split at whitespace, never globbed, never quoted; ts-init's arguments survive --title", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-init-flags-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'globbed-if-this-shows'), '');
@@ -60,7 +67,11 @@ t.test('TS_INIT_NODE_FLAGS: split at whitespace, never globbed, never quoted; ts
 
     const quoted = await run(init, ['--', 'true'], { env: { TS_INIT_NODE_FLAGS: '--title="my init"' } });
     t.equal(quoted.exitCode, 1, `${kind}: a word that is no option is refused`);
-    t.equal(String(quoted.stderr), 'ts-init: TS_INIT_NODE_FLAGS: \'init"\' is not a Node option (the value is split at whitespace, with no quoting; give values as --name=value)\n', `${kind}: in one line`);
+    t.equal(
+      String(quoted.stderr),
+      "ts-init: TS_INIT_NODE_FLAGS: 'init\"' is not a Node option (the value is split at whitespace, with no quoting; give values as --name=value)\n",
+      `${kind}: in one line`,
+    );
   }
 });
 
@@ -90,7 +101,12 @@ t.test('the compiled launcher away from its package, or without node: one line e
   await run('chmod', ['755', join(dir, 'bin/ts-init')]);
   const lost = await run(join(dir, 'bin/ts-init'), ['--', 'true']);
   t.equal(lost.exitCode, 1);
-  t.match(String(lost.stderr), new RegExp(`^ts-init: cannot read ts-init's code at ${dir}/dist/ts-init\\.cjs \\(No such file or directory; launcher ${dir}/bin/ts-init\\): reinstall ts-init\\n$`));
+  t.match(
+    String(lost.stderr),
+    new RegExp(
+      `^ts-init: cannot read ts-init's code at ${dir}/dist/ts-init\\.cjs \\(No such file or directory; launcher ${dir}/bin/ts-init\\): reinstall ts-init\\n$`,
+    ),
+  );
 
   const none = await run(TS_INIT_COMPILED, ['--', 'true'], { env: { PATH: dir, TS_INIT_NODE: '' }, extendEnv: false });
   t.equal(none.exitCode, 127, 'no node on PATH: 127, as a shell says "not found"');
@@ -105,7 +121,7 @@ t.test('the old fault hook is gone: __TS_INIT_FAULT from outside does nothing', 
   }
 });
 
-t.test('as PID 1, a SIGTERM while Node is still loading ts-init\'s code is not lost', async (t) => {
+t.test("as PID 1, a SIGTERM while Node is still loading ts-init's code is not lost", async (t) => {
   // The entry file (dist/ts-init.cjs) gives SIGTERM a handler before the bundle is read; the
   // fixture sends the signal right then. Without a handler the kernel would drop it and the
   // program would run its 30 s.

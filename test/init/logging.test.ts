@@ -4,7 +4,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { fixture, peer, processExists, PYTHON, ROOT, run, tsInit, TS_INIT, waitFor } from '../helpers/harness.js';
 
-t.test('text lines read like tini\'s', async (t) => {
+t.test("text lines read like tini's", async (t) => {
   const r = await tsInit(['-v', '--', 'sh', '-c', 'exit 4']);
   t.equal(r.exitCode, 4);
   const lines = String(r.stderr).trim().split('\n');
@@ -15,9 +15,16 @@ t.test('text lines read like tini\'s', async (t) => {
 });
 
 t.test('--log-format json and TS_INIT_LOG_FORMAT=json give pino JSON lines', async (t) => {
-  for (const [args, env] of [[['--log-format', 'json'], {}], [['--log-format=json'], {}], [[], { TS_INIT_LOG_FORMAT: 'json' }]] as const) {
+  for (const [args, env] of [
+    [['--log-format', 'json'], {}],
+    [['--log-format=json'], {}],
+    [[], { TS_INIT_LOG_FORMAT: 'json' }],
+  ] as const) {
     const r = await tsInit(['-v', ...args, '--', 'true'], { env });
-    const records = String(r.stderr).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = String(r.stderr)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     t.ok(records.length >= 2, `${JSON.stringify(args)} ${JSON.stringify(env)}: several records`);
     const spawned = records.find((rec) => String(rec.msg).startsWith('Spawned child process'));
     t.ok(spawned, 'the spawn is logged');
@@ -52,7 +59,9 @@ t.test('-vvv (trace) shows what -vv does not: the hand-over, the spawn, each sig
   const trace = await tsInit(['-vvv', ...program]);
   t.equal(trace.exitCode, 0);
   const err = String(trace.stderr);
-  const fds = /^\[TRACE ts-init \(\d+\)\] Hand-over from the (?:compiled|sh) launcher: blocked signals none; ignored signals none; descriptors ([\d ]+)$/m.exec(err)?.[1];
+  const fds = /^\[TRACE ts-init \(\d+\)\] Hand-over from the (?:compiled|sh) launcher: blocked signals none; ignored signals none; descriptors ([\d ]+)$/m.exec(
+    err,
+  )?.[1];
   t.ok(fds !== undefined && ['0', '1', '2'].every((fd) => fds.split(' ').includes(fd)), `the hand-over line lists stdio: ${fds}`);
   t.match(err, /^\[TRACE ts-init \(\d+\)\] Spawning 'sh' '-c' 'trap .*' with \d+ environment variables, in a process group of its own$/m);
   t.match(err, /^\[TRACE ts-init \(\d+\)\] Received SIGUSR2$/m);
@@ -108,7 +117,10 @@ t.test('usage errors are one JSON record when JSON was asked for before the mist
     t.match(String(record.msg), message, what);
   }
   // Not known yet when the mistake comes first, or is the format itself: text and usage.
-  for (const [args, env] of [[['-x', '--log-format', 'json', 'true'], {}], [['true'], { TS_INIT_LOG_FORMAT: 'xml' }]] as const) {
+  for (const [args, env] of [
+    [['-x', '--log-format', 'json', 'true'], {}],
+    [['true'], { TS_INIT_LOG_FORMAT: 'xml' }],
+  ] as const) {
     const r = await tsInit(args, { env });
     t.equal(r.exitCode, 1);
     t.match(String(r.stderr), /^ts-init: .*\n.*Usage: ts-init/s, `${args.join(' ')} ${JSON.stringify(env)}: text`);

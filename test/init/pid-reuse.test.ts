@@ -20,9 +20,13 @@ interface Outcome {
 }
 
 async function reuse(mode: 'shutdown-open' | 'shutdown-send' | 'guard'): Promise<Outcome> {
-  const r = await run('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', '--', PYTHON, fixture('pid-reuse.py'), TS_INIT, mode, fixture('family.py')], {
-    timeout: 120_000,
-  });
+  const r = await run(
+    'unshare',
+    ['--pid', '--fork', '--mount-proc', '--kill-child', '--', PYTHON, fixture('pid-reuse.py'), TS_INIT, mode, fixture('family.py')],
+    {
+      timeout: 120_000,
+    },
+  );
   const last = String(r.stdout).trim().split('\n').at(-1) ?? '';
   try {
     return JSON.parse(last) as Outcome;
@@ -64,9 +68,13 @@ t.test('without pidfd_open (Linux < 5.3, ENOSYS injected): own children first, a
   // first round of signals), and the lingerer is then reparented to ts-init.
   const middle = `trap 'while [ ! -e ${go} ]; do sleep 0.01; done; exit 0' TERM; ${PYTHON} ${fixture('lingerer.py')} ${file} flush 0.3 >/dev/null 2>&1 & wait`;
   const main = `sh -c "${middle}" & while ! grep -q ready ${file} 2>/dev/null; do sleep 0.01; done; exit 7`;
-  const proc = run('strace', ['-qq', '-o', '/dev/null', '-e', 'trace=pidfd_open', '-e', 'inject=pidfd_open:error=ENOSYS', TS_INIT, '-v', '--', 'sh', '-c', main], {
-    timeout: 30_000,
-  });
+  const proc = run(
+    'strace',
+    ['-qq', '-o', '/dev/null', '-e', 'trace=pidfd_open', '-e', 'inject=pidfd_open:error=ENOSYS', TS_INIT, '-v', '--', 'sh', '-c', main],
+    {
+      timeout: 30_000,
+    },
+  );
   const err = new Output(proc, 'stderr');
   await err.waitForLine(/Sending SIGCONT after SIGTERM/);
   const lines = (): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean);

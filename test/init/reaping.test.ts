@@ -35,7 +35,11 @@ t.test('as a subreaper (not PID 1): orphans are reparented to ts-init and reaped
 });
 
 t.test('-s and TINI_SUBREAPER register explicitly; ts-init says so at debug level', async (t) => {
-  for (const [args, env] of [[['-s', '-vv'], {}], [['-vv'], { TINI_SUBREAPER: '1' }], [['-vv'], {}]] as const) {
+  for (const [args, env] of [
+    [['-s', '-vv'], {}],
+    [['-vv'], { TINI_SUBREAPER: '1' }],
+    [['-vv'], {}],
+  ] as const) {
     const r = await tsInit([...args, '--', 'true'], { env });
     t.equal(r.exitCode, 0);
     t.match(String(r.stderr), /Registered as a child subreaper/, `${JSON.stringify(args)} ${JSON.stringify(env)}`);

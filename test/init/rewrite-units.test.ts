@@ -20,7 +20,10 @@ t.test('rules that can never fire or make no sense are refused with a reason', a
 });
 
 t.test('rewriteSignal maps listed signals only', async (t) => {
-  const rules = new Map([[15, 3], [1, 0]]);
+  const rules = new Map([
+    [15, 3],
+    [1, 0],
+  ]);
   t.equal(rewriteSignal(rules, 15), 3);
   t.equal(rewriteSignal(rules, 1), 0);
   t.equal(rewriteSignal(rules, 10), 10);

@@ -3,7 +3,9 @@ import t from 'tap';
 import { asPid1, fixture, nsInitPid, Output, PYTHON, TS_INIT, tsInit } from '../helpers/harness.js';
 
 t.test('the child sees the rewritten signal, and a rewrite to 0 drops the signal', async (t) => {
-  const proc = tsInit(['-v', '-r', 'TERM:QUIT', '--rewrite', 'USR1:0', '--', PYTHON, fixture('catch.py'), '--exit-on', 'QUIT', 'TERM', 'USR1', 'USR2'], { timeout: 30_000 });
+  const proc = tsInit(['-v', '-r', 'TERM:QUIT', '--rewrite', 'USR1:0', '--', PYTHON, fixture('catch.py'), '--exit-on', 'QUIT', 'TERM', 'USR1', 'USR2'], {
+    timeout: 30_000,
+  });
   const out = new Output(proc);
   await out.waitForLine(/^ready/);
   proc.kill('SIGUSR1');
@@ -14,13 +16,19 @@ t.test('the child sees the rewritten signal, and a rewrite to 0 drops the signal
   proc.kill('SIGTERM');
   const r = await proc;
   t.equal(r.exitCode, 0, 'the child exited on SIGQUIT, as asked, with 0');
-  t.same(out.lines().filter((l) => l.startsWith('got')), ['got 12', 'got 3'], 'USR2 as is, TERM as QUIT, USR1 never');
+  t.same(
+    out.lines().filter((l) => l.startsWith('got')),
+    ['got 12', 'got 3'],
+    'USR2 as is, TERM as QUIT, USR1 never',
+  );
   t.match(String(r.stderr), /Dropping SIGUSR1 \(rewritten to 0\)/);
   t.match(String(r.stderr), /Rewriting SIGTERM to SIGQUIT/);
 });
 
 t.test('numbers and real-time signals, as PID 1 and with -g', async (t) => {
-  const proc = asPid1(TS_INIT, ['-g', '-r', '15:3', '-rRTMIN+1:USR2', '--', PYTHON, fixture('catch.py'), '--exit-on', 'QUIT', 'USR2', 'RTMIN+1'], { timeout: 30_000 });
+  const proc = asPid1(TS_INIT, ['-g', '-r', '15:3', '-rRTMIN+1:USR2', '--', PYTHON, fixture('catch.py'), '--exit-on', 'QUIT', 'USR2', 'RTMIN+1'], {
+    timeout: 30_000,
+  });
   const out = new Output(proc);
   await out.waitForLine(/^ready/);
   const init = await nsInitPid(proc);
@@ -29,7 +37,11 @@ t.test('numbers and real-time signals, as PID 1 and with -g', async (t) => {
   process.kill(init, 'SIGTERM');
   const r = await proc;
   t.equal(r.exitCode, 0);
-  t.same(out.lines().filter((l) => l.startsWith('got')), ['got 12', 'got 3'], 'RTMIN+1 arrived as USR2, 15 as 3');
+  t.same(
+    out.lines().filter((l) => l.startsWith('got')),
+    ['got 12', 'got 3'],
+    'RTMIN+1 arrived as USR2, 15 as 3',
+  );
 });
 
 t.test('the last rule for a signal wins; unrelated signals pass unchanged', async (t) => {
@@ -41,7 +53,10 @@ t.test('the last rule for a signal wins; unrelated signals pass unchanged', asyn
   proc.kill('SIGTERM');
   const r = await proc;
   t.equal(r.exitCode, 0);
-  t.same(out.lines().filter((l) => l.startsWith('got')), ['got 12', 'got 15']);
+  t.same(
+    out.lines().filter((l) => l.startsWith('got')),
+    ['got 12', 'got 15'],
+  );
 });
 
 t.test('bad rules are usage errors', async (t) => {

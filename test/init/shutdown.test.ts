@@ -99,9 +99,12 @@ t.test('as PID 1 without its own /proc, kill(-1) still signals everyone and tell
   // namespace and relies on kill(-1, 0) alone.
   const writer = newFile();
   const stubborn = newFile();
-  const script = `${PYTHON} ${fixture('lingerer.py')} ${writer} flush 0.3 >/dev/null 2>&1 & ${PYTHON} ${fixture('lingerer.py')} ${stubborn} ignore >/dev/null 2>&1 & ` +
+  const script =
+    `${PYTHON} ${fixture('lingerer.py')} ${writer} flush 0.3 >/dev/null 2>&1 & ${PYTHON} ${fixture('lingerer.py')} ${stubborn} ignore >/dev/null 2>&1 & ` +
     `while ! grep -q ready ${writer} 2>/dev/null || ! grep -q ready ${stubborn} 2>/dev/null; do sleep 0.01; done; exit 7`;
-  const r = await run('unshare', ['--pid', '--fork', '--kill-child', '--', TS_INIT, '-v', '--grace-period', '1', '--', 'sh', '-c', script], { timeout: 30_000 });
+  const r = await run('unshare', ['--pid', '--fork', '--kill-child', '--', TS_INIT, '-v', '--grace-period', '1', '--', 'sh', '-c', script], {
+    timeout: 30_000,
+  });
   t.equal(r.exitCode, 7);
   t.same(lines(writer).slice(1), ['term', 'complete'], 'the writer finished');
   t.same(lines(stubborn).slice(1), ['term'], 'the stubborn one got SIGTERM');
@@ -116,7 +119,9 @@ t.test('as a non-root PID 1, processes it may not signal are not waited for', as
   // CAP_DAC_READ_SEARCH lets nobody read a checkout under /root (mode 0700);
   // it grants no right to signal anyone else's processes (that is CAP_KILL).
   const nobody = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
-  const proc = asPid1('setpriv', [...nobody, TS_INIT, '-v', '--', 'sh', '-c', `echo ready; while [ ! -e ${go} ]; do sleep 0.01; done; exit 3`], { timeout: 30_000 });
+  const proc = asPid1('setpriv', [...nobody, TS_INIT, '-v', '--', 'sh', '-c', `echo ready; while [ ! -e ${go} ]; do sleep 0.01; done; exit 3`], {
+    timeout: 30_000,
+  });
   await new Output(proc).waitForLine(/^ready$/);
   const init = await nsInitPid(proc);
   const intruder = run('nsenter', ['--target', String(init), '--pid', '--mount', '--', 'sleep', '30'], { timeout: 30_000 });

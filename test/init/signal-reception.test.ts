@@ -12,9 +12,13 @@ import { SIGRTMIN } from '../../src/shared/signals.js';
 t.test('10,000 SIGRTMIN+3 then SIGTERM while the loop is stalled: all reach the child, SIGTERM too', async (t) => {
   // libuv's signal pipe holds 4,096 messages and drops the rest: before the
   // fix the child saw 4,096 and SIGTERM was lost.
-  const r = await run(PYTHON, [fixture('burst-while-stalled.py'), process.execPath, join(ROOT, 'bin/ts-init'), '10000', 'RTMIN+3', fixture('rt-count.py'), fixture('stall-loop.cjs')], {
-    timeout: 90_000,
-  });
+  const r = await run(
+    PYTHON,
+    [fixture('burst-while-stalled.py'), process.execPath, join(ROOT, 'bin/ts-init'), '10000', 'RTMIN+3', fixture('rt-count.py'), fixture('stall-loop.cjs')],
+    {
+      timeout: 90_000,
+    },
+  );
   const o = JSON.parse(String(r.stdout).trim().split('\n').at(-1) ?? '{}') as { rt?: number; term?: number; initExit?: number | null };
   t.equal(o.rt, 10_000, 'every queued real-time signal was forwarded once');
   t.equal(o.term, 1, 'SIGTERM was forwarded');
@@ -34,9 +38,13 @@ const inExecve = (pid: number): boolean => {
 t.test("signals sent while the child's execve is held are forwarded once it returns, real-time ones each time", async (t) => {
   // strace holds the first execve of every process for 1.5 s: the child's
   // execve (ts-init waits for it in vfork, its loop suspended) among them.
-  const strace = run('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=execve', '-e', 'inject=execve:delay_enter=1500000:when=1', TS_INIT, '-vv', '--', 'sleep', '5'], {
-    timeout: 60_000,
-  });
+  const strace = run(
+    'strace',
+    ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=execve', '-e', 'inject=execve:delay_enter=1500000:when=1', TS_INIT, '-vv', '--', 'sleep', '5'],
+    {
+      timeout: 60_000,
+    },
+  );
   const err = new Output(strace, 'stderr');
   // strace forks short-lived copies of itself at start-up (probing ptrace): pick the other child.
   const init = await waitFor(() => childrenOf(strace.pid as number).find((c) => exeOf(c)?.endsWith('/strace') === false), 10_000, 'ts-init under strace');

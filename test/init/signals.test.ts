@@ -1,10 +1,37 @@
 // Forwarding: every catchable signal reaches the child, as PID 1 and not;
 // -g reaches the whole process group; SIGUSR1 never starts Node's inspector.
 import t from 'tap';
-import { asPid1, childrenOf, fixture, inspectorListening, nsInitPid, Output, processExists, PYTHON, sleep, statusField, TS_INIT, tsInit, waitFor } from '../helpers/harness.js';
+import {
+  asPid1,
+  childrenOf,
+  fixture,
+  inspectorListening,
+  nsInitPid,
+  Output,
+  processExists,
+  PYTHON,
+  sleep,
+  statusField,
+  TS_INIT,
+  tsInit,
+  waitFor,
+} from '../helpers/harness.js';
 
 const CAUGHT = ['INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'WINCH', 'CONT', 'ALRM', 'PIPE', 'RTMIN+3', 'RTMIN', '64'] as const;
-const NUMBERS: Record<string, number> = { INT: 2, HUP: 1, QUIT: 3, USR1: 10, USR2: 12, WINCH: 28, CONT: 18, ALRM: 14, PIPE: 13, 'RTMIN+3': 37, RTMIN: 34, '64': 64 };
+const NUMBERS: Record<string, number> = {
+  INT: 2,
+  HUP: 1,
+  QUIT: 3,
+  USR1: 10,
+  USR2: 12,
+  WINCH: 28,
+  CONT: 18,
+  ALRM: 14,
+  PIPE: 13,
+  'RTMIN+3': 37,
+  RTMIN: 34,
+  '64': 64,
+};
 
 for (const mode of ['pid1', 'subreaper'] as const) {
   t.test(`forwards every signal to the child (${mode})`, async (t) => {
@@ -37,10 +64,15 @@ t.test('a signal that arrives before the child exists is forwarded once it does'
   const proc = tsInit(['--', PYTHON, fixture('catch.py'), '--exit-on', 'USR2'], { timeout: 20_000 });
   const out = new Output(proc);
   const pid = proc.pid as number;
-  await waitFor(() => {
-    const caught = statusField(pid, 'SigCgt');
-    return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 11n)) !== 0n;
-  }, 10_000, 'ts-init to catch SIGUSR2', 1);
+  await waitFor(
+    () => {
+      const caught = statusField(pid, 'SigCgt');
+      return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 11n)) !== 0n;
+    },
+    10_000,
+    'ts-init to catch SIGUSR2',
+    1,
+  );
   process.kill(pid, 'SIGUSR2');
   const r = await proc;
   // The child either handled it (exit 0) or got it before installing its

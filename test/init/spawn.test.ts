@@ -49,8 +49,16 @@ t.test('more than 256 inherited descriptors: every one reaches the child', async
   const direct = fds((await run(PYTHON, ['-c', code, '/usr/bin/env'])).stdout);
   const under = fds((await run(PYTHON, ['-c', code, TS_INIT, '--'])).stdout);
   t.ok(direct.size > 300, `the control sees the 300 (${direct.size} listed)`);
-  t.same([...direct].filter((fd) => !under.has(fd)), [], 'the child has every descriptor the control has');
+  t.same(
+    [...direct].filter((fd) => !under.has(fd)),
+    [],
+    'the child has every descriptor the control has',
+  );
   // With the lowest free descriptor above 9, dash keeps the sh launcher's own
   // script open across exec: it must not reach the child either.
-  t.same([...under].filter((fd) => !direct.has(fd)), [], 'and none of ts-init\'s or its launcher\'s own');
+  t.same(
+    [...under].filter((fd) => !direct.has(fd)),
+    [],
+    "and none of ts-init's or its launcher's own",
+  );
 });

@@ -42,7 +42,10 @@ for (const { name, bin } of nodes) {
 
     // SIGUSR1 still reaches the child where the flag is used (Node blocks
     // the signal under --disable-sigusr1; ts-init must unblock it).
-    const usr1 = tsInit(['--', 'sh', '-c', 'trap "echo got USR1; exit 0" USR1; echo ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 1'], { env: { TS_INIT_NODE: bin } });
+    const usr1 = tsInit(
+      ['--', 'sh', '-c', 'trap "echo got USR1; exit 0" USR1; echo ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 1'],
+      { env: { TS_INIT_NODE: bin } },
+    );
     await new Promise<void>((resolve) => usr1.stdout?.once('data', () => resolve()));
     usr1.kill('SIGUSR1');
     const u = await usr1;
@@ -65,7 +68,11 @@ t.test('TS_INIT_DISABLE_SIGUSR1 overrides the detection', needsModern, async (t)
   const old = await tsInit(['--', 'true'], { env: { TS_INIT_NODE: process.execPath, TS_INIT_DISABLE_SIGUSR1: '1' } });
   if (!expectsFlag(process.version)) {
     t.equal(old.exitCode, 1, 'forcing it on an older Node is refused');
-    t.match(String(old.stderr), /^ts-init: TS_INIT_DISABLE_SIGUSR1=1, but Node \d+\.\d+ \(.*\) has no --disable-sigusr1 .*\n$/, 'in one line, not Node\'s "bad option"');
+    t.match(
+      String(old.stderr),
+      /^ts-init: TS_INIT_DISABLE_SIGUSR1=1, but Node \d+\.\d+ \(.*\) has no --disable-sigusr1 .*\n$/,
+      'in one line, not Node\'s "bad option"',
+    );
   }
 });
 
@@ -77,7 +84,14 @@ t.test('version edges read from node_version.h, found through PATH', needsModern
   const dir = mkdtempSync(join(tmpdir(), 'ts-init-matrix-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const cases: [string, boolean][] = [
-    ['20.20', false], ['22.13', false], ['22.14', true], ['23.6', false], ['23.7', true], ['24.0', true], ['26.1', true], ['2.99', false],
+    ['20.20', false],
+    ['22.13', false],
+    ['22.14', true],
+    ['23.6', false],
+    ['23.7', true],
+    ['24.0', true],
+    ['26.1', true],
+    ['2.99', false],
   ];
   for (const [version, want] of cases) {
     const prefix = join(dir, version);

@@ -31,9 +31,8 @@ t.test('committed prebuilds were built from the current sources (else: npm run p
   for (const file of ['linux-x64/ts-init.glibc.node', 'linux-x64/ts-init.musl.node', 'linux-arm64/ts-init.glibc.node', ...LAUNCHERS]) {
     t.ok(existsSync(join(ROOT, 'prebuilds', file)), `prebuilds/${file} is there`);
   }
-  t.match(readFileSync(join(ROOT, 'prebuilds/SOURCES.sha256'), 'utf8'), / src\/native\/launcher\.c\n/, 'the launcher\'s source is among the hashed ones');
+  t.match(readFileSync(join(ROOT, 'prebuilds/SOURCES.sha256'), 'utf8'), / src\/native\/launcher\.c\n/, "the launcher's source is among the hashed ones");
 });
-
 
 /** The ELF file's machine, and whether a program header asks for a dynamic loader (PT_INTERP). */
 function elfFacts(file: string): { magic: string; type: number; machine: number; interpreter: boolean } {
@@ -71,25 +70,33 @@ t.test('the prebuilt launchers are static executables for their machine, and pas
 });
 
 const qemu = which('qemu-aarch64');
-t.test('the arm64 launcher runs its self-test under qemu-user', { skip: qemu ? false : 'qemu-aarch64 not installed (apt-get install qemu-user)' }, async (t) => {
-  if (!qemu) return;
-  const arm = launcherPackage(join(ROOT, 'prebuilds/linux-arm64/ts-init-launcher'));
-  t.teardown(() => rmSync(arm, { recursive: true, force: true }));
-  const test = await run(qemu, [join(arm, 'bin/ts-init'), '--self-test']);
-  t.equal(test.exitCode, 0, String(test.stderr));
-  t.match(String(test.stdout), /^ts-init launcher: self-test passed \(aarch64, protocol 1, bundle .*\/dist\/ts-init\.cjs\)\n$/);
-});
+t.test(
+  'the arm64 launcher runs its self-test under qemu-user',
+  { skip: qemu ? false : 'qemu-aarch64 not installed (apt-get install qemu-user)' },
+  async (t) => {
+    if (!qemu) return;
+    const arm = launcherPackage(join(ROOT, 'prebuilds/linux-arm64/ts-init-launcher'));
+    t.teardown(() => rmSync(arm, { recursive: true, force: true }));
+    const test = await run(qemu, [join(arm, 'bin/ts-init'), '--self-test']);
+    t.equal(test.exitCode, 0, String(test.stderr));
+    t.match(String(test.stdout), /^ts-init launcher: self-test passed \(aarch64, protocol 1, bundle .*\/dist\/ts-init\.cjs\)\n$/);
+  },
+);
 
 const objdump = which('objdump');
-t.test('glibc prebuilds need no newer glibc than 2.17 (node:*-bullseye and older load them)', { skip: objdump ? false : 'objdump not installed (binutils)' }, async (t) => {
-  if (!objdump) return;
-  for (const file of ['linux-x64/ts-init.glibc.node', 'linux-arm64/ts-init.glibc.node']) {
-    const out = String((await run(objdump, ['-T', join(ROOT, 'prebuilds', file)])).stdout);
-    const versions = [...out.matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => Number(m[1]) * 1000 + Number(m[2]));
-    t.ok(versions.length > 0, `${file} has versioned glibc symbols`);
-    t.ok(Math.max(...versions) <= 2017, `${file}: newest is GLIBC_${Math.floor(Math.max(...versions) / 1000)}.${Math.max(...versions) % 1000}`);
-  }
-});
+t.test(
+  'glibc prebuilds need no newer glibc than 2.17 (node:*-bullseye and older load them)',
+  { skip: objdump ? false : 'objdump not installed (binutils)' },
+  async (t) => {
+    if (!objdump) return;
+    for (const file of ['linux-x64/ts-init.glibc.node', 'linux-arm64/ts-init.glibc.node']) {
+      const out = String((await run(objdump, ['-T', join(ROOT, 'prebuilds', file)])).stdout);
+      const versions = [...out.matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => Number(m[1]) * 1000 + Number(m[2]));
+      t.ok(versions.length > 0, `${file} has versioned glibc symbols`);
+      t.ok(Math.max(...versions) <= 2017, `${file}: newest is GLIBC_${Math.floor(Math.max(...versions) / 1000)}.${Math.max(...versions) % 1000}`);
+    }
+  },
+);
 
 t.test('the arm64 prebuild is an aarch64 shared object', async (t) => {
   const elf = readFileSync(join(ROOT, 'prebuilds/linux-arm64/ts-init.glibc.node'));
@@ -98,15 +105,19 @@ t.test('the arm64 prebuild is an aarch64 shared object', async (t) => {
   t.equal(elf.readUInt16LE(18), 183, 'e_machine EM_AARCH64');
 });
 
-t.test('the musl prebuild loads under musl\'s dynamic linker', { skip: which('musl-gcc') ? false : 'musl-gcc not installed (apt-get install musl-tools)' }, async (t) => {
-  const script = join(ROOT, 'scripts/check-musl-load.sh');
-  const musl = join(ROOT, 'prebuilds/linux-x64/ts-init.musl.node');
-  const r = await run('sh', [script, musl]);
-  t.equal(r.exitCode, 0, `loads with every libc symbol resolved: ${String(r.stdout)}${String(r.stderr)}`);
-  const control = await run('sh', [script, musl, 'napi_throw']);
-  t.not(control.exitCode, 0, 'control: with one Node-API symbol missing, the same check fails');
-  t.match(String(control.stderr), /napi_throw/, 'and names the missing symbol');
-});
+t.test(
+  "the musl prebuild loads under musl's dynamic linker",
+  { skip: which('musl-gcc') ? false : 'musl-gcc not installed (apt-get install musl-tools)' },
+  async (t) => {
+    const script = join(ROOT, 'scripts/check-musl-load.sh');
+    const musl = join(ROOT, 'prebuilds/linux-x64/ts-init.musl.node');
+    const r = await run('sh', [script, musl]);
+    t.equal(r.exitCode, 0, `loads with every libc symbol resolved: ${String(r.stdout)}${String(r.stderr)}`);
+    const control = await run('sh', [script, musl, 'napi_throw']);
+    t.not(control.exitCode, 0, 'control: with one Node-API symbol missing, the same check fails');
+    t.match(String(control.stderr), /napi_throw/, 'and names the missing symbol');
+  },
+);
 
 const MAX_INSTALLED_BYTES = 2 * 1024 * 1024;
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -134,7 +145,12 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
   // are nowhere to be found, so node-gyp could not build even if it tried.
   const tools = join(dir, 'tools');
   mkdirSync(tools);
-  for (const [name, target] of [['node', process.execPath], ['npm', which('npm')], ['sh', '/bin/sh'], ['true', '/bin/true']] as const) {
+  for (const [name, target] of [
+    ['node', process.execPath],
+    ['npm', which('npm')],
+    ['sh', '/bin/sh'],
+    ['true', '/bin/true'],
+  ] as const) {
     if (target) symlinkSync(target, join(tools, name));
   }
   const bare = { PATH: tools };
@@ -172,13 +188,38 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
   t.test('npm pack: the tarball has the commands, their bundles and the prebuilds, and no local build', async (t) => {
     t.equal(pack.exitCode, 0, `npm pack: ${String(pack.stderr)}`);
     const listing = String((await run('tar', ['-tzf', tarball])).stdout).split('\n');
-    for (const file of ['bin/ts-init', 'bin/ts-init-probe', 'dist/ts-init.cjs', 'dist/ts-init-main.cjs', 'dist/pino.cjs', 'dist/ts-init-probe.mjs', 'dist/api.mjs', 'dist/index.d.ts',
-      'scripts/install.js', 'scripts/install-addon.js', 'prebuilds/linux-x64/ts-init.glibc.node', 'prebuilds/linux-x64/ts-init.musl.node', 'prebuilds/linux-arm64/ts-init.glibc.node', ...LAUNCHERS.map((l) => `prebuilds/${l}`)]) {
+    for (const file of [
+      'bin/ts-init',
+      'bin/ts-init-probe',
+      'dist/ts-init.cjs',
+      'dist/ts-init-main.cjs',
+      'dist/pino.cjs',
+      'dist/ts-init-probe.mjs',
+      'dist/api.mjs',
+      'dist/index.d.ts',
+      'scripts/install.js',
+      'scripts/install-addon.js',
+      'prebuilds/linux-x64/ts-init.glibc.node',
+      'prebuilds/linux-x64/ts-init.musl.node',
+      'prebuilds/linux-arm64/ts-init.glibc.node',
+      ...LAUNCHERS.map((l) => `prebuilds/${l}`),
+    ]) {
       t.ok(listing.includes(`package/${file}`), `the tarball has ${file}`);
     }
-    t.notOk(listing.some((f) => f.startsWith('package/build/')), 'the tarball has no local build/');
-    t.same(listing.filter((f) => f.endsWith('.map')), [], 'no source maps (they map to src/, which is not shipped)');
-    t.same(listing.filter((f) => /^package\/dist\/.*\.js$/.test(f)), [], "no unbundled modules of tsc's output");
+    t.notOk(
+      listing.some((f) => f.startsWith('package/build/')),
+      'the tarball has no local build/',
+    );
+    t.same(
+      listing.filter((f) => f.endsWith('.map')),
+      [],
+      'no source maps (they map to src/, which is not shipped)',
+    );
+    t.same(
+      listing.filter((f) => /^package\/dist\/.*\.js$/.test(f)),
+      [],
+      "no unbundled modules of tsc's output",
+    );
   });
 
   t.test('the published package.json declares no dependencies and installs with a dependency-free script', async (t) => {
@@ -210,10 +251,18 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     // still runs them; if a later npm skips them, the --ignore-scripts case
     // below is what users get.
     t.match(String(global.stdout), /> node scripts\/install\.js/, 'the install script ran');
-    t.match(String(global.stdout), new RegExp(`^${manifest.name}: compiled launcher installed as bin/ts-init \\(x86_64, protocol 1, `, 'm'), 'and put the compiled launcher in place');
+    t.match(
+      String(global.stdout),
+      new RegExp(`^${manifest.name}: compiled launcher installed as bin/ts-init \\(x86_64, protocol 1, `, 'm'),
+      'and put the compiled launcher in place',
+    );
     t.notOk(existsSync(join(globalPkg, 'build')), 'nothing was compiled (no build/ in the installed package)');
     t.equal(readFileSync(join(globalPkg, 'bin/ts-init')).subarray(0, 4).toString('latin1'), '\x7fELF', 'bin/ts-init is the compiled launcher');
-    t.same(readdirSync(join(globalPkg, 'bin')).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left beside it');
+    t.same(
+      readdirSync(join(globalPkg, 'bin')).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file left beside it',
+    );
 
     const bin = (name: string): string => join(globalPrefix, 'bin', name);
     const seven = await run(bin('ts-init'), ['--', 'sh', '-c', 'exit 7'], { env: bare, extendEnv: false });
@@ -233,7 +282,10 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     t.equal(json.exitCode, 0, String(json.stderr));
     const lines = String(json.stderr).split('\n').filter(Boolean);
     t.ok(lines.length >= 2, `info lines at -v: ${String(json.stderr)}`);
-    t.ok(lines.every((l) => (JSON.parse(l) as { level?: number }).level === 30), 'every line is pino JSON at level info');
+    t.ok(
+      lines.every((l) => (JSON.parse(l) as { level?: number }).level === 30),
+      'every line is pino JSON at level info',
+    );
   });
 
   t.test('the bundled pino logs, and is loaded only when a line is logged', async (t) => {
@@ -261,20 +313,52 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
 
   t.test("the installed probe checks a program with the installed package's ts-init", async (t) => {
     // PROGRAM is ts-init itself (it passes as-is too), so the probe exits 0.
-    const probe = await run(join(globalPrefix, 'bin/ts-init-probe'), ['--json', '--settle', '0.3', '--orphans', '3', '--stop-timeout', '2', '--with-init', '--', join(globalPrefix, 'bin/ts-init'), '--', 'sleep', '100'], { timeout: 60_000 });
+    const probe = await run(
+      join(globalPrefix, 'bin/ts-init-probe'),
+      ['--json', '--settle', '0.3', '--orphans', '3', '--stop-timeout', '2', '--with-init', '--', join(globalPrefix, 'bin/ts-init'), '--', 'sleep', '100'],
+      { timeout: 60_000 },
+    );
     t.equal(probe.exitCode, 0, `probe: ${String(probe.stderr)}${String(probe.stdout).slice(0, 2000)}`);
     const report = JSON.parse(String(probe.stdout)) as { passed: boolean; runs: { label: string; argv: string[] }[] };
     t.equal(report.passed, true, 'every check passes');
-    t.equal(report.runs.find((r) => r.label === 'with-init')?.argv[0], join(globalPkg, 'bin/ts-init'), "--with-init uses the ts-init beside the probe's bundle");
+    t.equal(
+      report.runs.find((r) => r.label === 'with-init')?.argv[0],
+      join(globalPkg, 'bin/ts-init'),
+      "--with-init uses the ts-init beside the probe's bundle",
+    );
   });
 
-  t.test("the API: import { probe } from the installed package, with its types", async (t) => {
+  t.test('the API: import { probe } from the installed package, with its types', async (t) => {
     t.equal(local.exitCode, 0, `npm install into a project: ${String(local.stderr).slice(-2000)}`);
-    const api = await run('node', ['--input-type=module', '-e', `import * as api from '${manifest.name}'; console.log(Object.keys(api).sort().join(' '))`], { cwd: app, env: bare, extendEnv: false });
+    const api = await run('node', ['--input-type=module', '-e', `import * as api from '${manifest.name}'; console.log(Object.keys(api).sort().join(' '))`], {
+      cwd: app,
+      env: bare,
+      extendEnv: false,
+    });
     t.equal(api.exitCode, 0, String(api.stderr));
     t.equal(String(api.stdout).trim(), 'ProbeEnvironmentError probe', 'the documented exports');
-    writeFileSync(join(app, 'check.ts'), `import { probe, type ProbeReport } from '${manifest.name}';\nconst report: Promise<ProbeReport> = probe({ command: ['true'] });\nvoid report;\n`);
-    const tsc = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), 'check.ts'], { cwd: app, timeout: 120_000 });
+    writeFileSync(
+      join(app, 'check.ts'),
+      `import { probe, type ProbeReport } from '${manifest.name}';\nconst report: Promise<ProbeReport> = probe({ command: ['true'] });\nvoid report;\n`,
+    );
+    const tsc = await run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(ROOT, 'node_modules/@types'),
+        'check.ts',
+      ],
+      { cwd: app, timeout: 120_000 },
+    );
     t.equal(tsc.exitCode, 0, `tsc against the installed package's types: ${String(tsc.stdout)}${String(tsc.stderr)}`);
   });
 
@@ -283,14 +367,18 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     t.notMatch(String(ignored.stdout), /scripts\/install/, 'the install script did not run');
     const q = await run(join(quiet, 'node_modules/.bin/ts-init'), ['--', 'sh', '-c', 'exit 9'], { env: bare, extendEnv: false });
     t.equal(q.exitCode, 9, `--ignore-scripts install runs: ${String(q.stderr)}`);
-    t.equal(readFileSync(join(quiet, 'node_modules', manifest.name, 'bin/ts-init'), 'utf8'), readFileSync(TS_INIT_SH, 'utf8'), 'bin/ts-init is the sh launcher, as shipped');
+    t.equal(
+      readFileSync(join(quiet, 'node_modules', manifest.name, 'bin/ts-init'), 'utf8'),
+      readFileSync(TS_INIT_SH, 'utf8'),
+      'bin/ts-init is the sh launcher, as shipped',
+    );
     const qv = await run(join(quiet, 'node_modules/.bin/ts-init'), ['--version'], { env: bare, extendEnv: false });
     t.match(String(qv.stdout), /\(sh launcher\)/, '--version says so');
     const v = await run(join(quiet, 'node_modules/.bin/ts-init-probe'), ['--version'], { env: bare, extendEnv: false });
     t.equal(String(v.stdout), `ts-init-probe version ${manifest.version}\n`, String(v.stderr));
   });
 
-  t.test('no prebuild fits: the install script builds with npm\'s node-gyp, and says plainly when it cannot', async (t) => {
+  t.test("no prebuild fits: the install script builds with npm's node-gyp, and says plainly when it cannot", async (t) => {
     // LIBC names the C library the prebuilds are matched against; uclibc has none.
     const rebuild = await run('npm', ['rebuild', manifest.name, '--foreground-scripts'], {
       cwd: app,
@@ -301,7 +389,11 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     const out = String(rebuild.stdout) + String(rebuild.stderr);
     t.not(rebuild.exitCode, 0, 'the install fails: nothing fits and nothing can be built');
     t.match(out, /gyp ERR! find Python/, "it ran npm's own node-gyp, which finds no python on this PATH");
-    t.match(out, new RegExp(`${manifest.name}: no prebuilt addon fits linux-x64 uclibc \\(Node v\\d+[^)]*\\), and building it from source failed`), 'one line says what happened');
+    t.match(
+      out,
+      new RegExp(`${manifest.name}: no prebuilt addon fits linux-x64 uclibc \\(Node v\\d+[^)]*\\), and building it from source failed`),
+      'one line says what happened',
+    );
     t.match(out, /needs python3, make and a C compiler/, 'and what to do');
   });
 
@@ -336,7 +428,11 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
     const stderr = String(none.stderr);
     t.equal(none.exitCode, 1, 'exit 1 when no addon fits');
     t.match(stderr, /no usable native addon for linux-x64 uclibc \(Node v\d+/, 'names platform, arch, libc and Node');
-    t.match(stderr, /prebuilt: linux-arm64\/ts-init\.glibc\.node, linux-x64\/ts-init\.glibc\.node, linux-x64\/ts-init\.musl\.node/, 'lists what the package has');
+    t.match(
+      stderr,
+      /prebuilt: linux-arm64\/ts-init\.glibc\.node, linux-x64\/ts-init\.glibc\.node, linux-x64\/ts-init\.musl\.node/,
+      'lists what the package has',
+    );
     t.match(stderr, new RegExp(`npm rebuild ${manifest.name}`), 'says how to build it');
     t.notMatch(stderr, /^\s+at /m, 'no stack trace');
     t.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`);
@@ -353,7 +449,8 @@ t.test('install script: the sh launcher stays when the compiled one cannot be pu
   const copy = (): void => {
     rmSync(pkg, { recursive: true, force: true });
     mkdirSync(pkg);
-    for (const path of ['bin', 'prebuilds', 'scripts/install.js', 'scripts/install-addon.js', 'package.json']) cpSync(join(ROOT, path), join(pkg, path), { recursive: true });
+    for (const path of ['bin', 'prebuilds', 'scripts/install.js', 'scripts/install-addon.js', 'package.json'])
+      cpSync(join(ROOT, path), join(pkg, path), { recursive: true });
     symlinkSync(join(ROOT, 'dist'), join(pkg, 'dist'));
   };
   const swap = async (wrap: string[] = []): Promise<string> => {
@@ -369,13 +466,21 @@ t.test('install script: the sh launcher stays when the compiled one cannot be pu
 
   copy();
   writeFileSync(join(pkg, 'prebuilds/linux-x64/ts-init-launcher'), '#!/bin/sh\necho "broken build" >&2; exit 3\n');
-  t.equal(await swap(), 'keeping the sh launcher (bin/ts-init): the compiled one for linux-x64 could not be put in place: its self-test failed (exit 3): broken build', 'a launcher that fails its self-test');
+  t.equal(
+    await swap(),
+    'keeping the sh launcher (bin/ts-init): the compiled one for linux-x64 could not be put in place: its self-test failed (exit 3): broken build',
+    'a launcher that fails its self-test',
+  );
   t.ok(isSh(), 'the sh launcher stays');
   t.same(leftovers(), [], 'nothing left behind');
 
   copy();
   writeFileSync(join(pkg, 'prebuilds/linux-x64/ts-init-launcher'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]));
-  t.match(await swap(), /^keeping the sh launcher \(bin\/ts-init\): the compiled one for linux-x64 could not be put in place: its self-test (failed|did not run)\b/, 'a binary this machine cannot run (libuv hands ENOEXEC to /bin/sh, which fails too)');
+  t.match(
+    await swap(),
+    /^keeping the sh launcher \(bin\/ts-init\): the compiled one for linux-x64 could not be put in place: its self-test (failed|did not run)\b/,
+    'a binary this machine cannot run (libuv hands ENOEXEC to /bin/sh, which fails too)',
+  );
   t.ok(isSh(), 'the sh launcher stays');
   t.same(leftovers(), [], 'nothing left behind');
 
@@ -387,6 +492,10 @@ t.test('install script: the sh launcher stays when the compiled one cannot be pu
   // A read-only install (a read-only bind mount in a private mount namespace: root ignores permission bits).
   copy();
   const ro = await swap(['unshare', '-m', '--', 'sh', '-c', `mount --bind -o ro "${pkg}" "${pkg}" && exec "$@"`, 'x']);
-  t.match(ro, /^keeping the sh launcher \(bin\/ts-init\): the compiled one for linux-x64 could not be put in place: EROFS: read-only file system/, 'a read-only package directory');
+  t.match(
+    ro,
+    /^keeping the sh launcher \(bin\/ts-init\): the compiled one for linux-x64 could not be put in place: EROFS: read-only file system/,
+    'a read-only package directory',
+  );
   t.ok(isSh(), 'the sh launcher stays');
 });

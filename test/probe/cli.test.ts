@@ -33,7 +33,24 @@ t.test('options are parsed up to PROGRAM', async (t) => {
   if (r.kind !== 'run') return;
   t.same(r.options, { settleMs: 500, stopTimeoutMs: 2000, uid: 1000, gid: 0, withInit: true, command: ['prog', '--settle', 'x'] });
   t.equal(r.json, true);
-  const image = parseProbeArgs(['--image', 'myapp:1', '--engine=podman', '--engine-arg', '--network=none', '--engine-arg=-v=/x:/y', '--env', 'A=1', '--env', 'B=x=y', '--junit', 'r.xml', '--', 'sh', '-c', 'x']);
+  const image = parseProbeArgs([
+    '--image',
+    'myapp:1',
+    '--engine=podman',
+    '--engine-arg',
+    '--network=none',
+    '--engine-arg=-v=/x:/y',
+    '--env',
+    'A=1',
+    '--env',
+    'B=x=y',
+    '--junit',
+    'r.xml',
+    '--',
+    'sh',
+    '-c',
+    'x',
+  ]);
   t.same(image.kind === 'run' ? [image.options, image.junit] : undefined, [
     { image: 'myapp:1', engine: 'podman', engineArgs: ['--network=none', '-v=/x:/y'], env: { A: '1', B: 'x=y' }, command: ['sh', '-c', 'x'] },
     'r.xml',
@@ -134,7 +151,10 @@ t.test('--junit FILE: one testcase per check, figures in system-out, failures wi
   const xml = readFileSync(file, 'utf8');
   t.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="ts-init-probe" tests="4" failures="3" errors="0" skipped="0">/);
   t.match(xml, /<testcase classname="ts-init-probe.as-is" name="start" time="\d+\.\d{3}">\n      <system-out>PASS: still running/);
-  t.match(xml, /<testcase classname="ts-init-probe.as-is" name="reaping" time="[\d.]+">\n      <failure message="0\/3 reaped, 3 zombies left after 500 ms" type="fail">0\/3 reaped[^<]*Advice:\n- PID 1 \(sleep\) never waits/);
+  t.match(
+    xml,
+    /<testcase classname="ts-init-probe.as-is" name="reaping" time="[\d.]+">\n      <failure message="0\/3 reaped, 3 zombies left after 500 ms" type="fail">0\/3 reaped[^<]*Advice:\n- PID 1 \(sleep\) never waits/,
+  );
   t.match(xml, /&quot;zombiesLeft&quot;:3/, 'the figures as JSON');
   const bad = await cli(['--junit', join(dir, 'no/such/dir/x.xml'), 'sleep', '1']);
   t.equal(bad.code, 2);
@@ -142,14 +162,33 @@ t.test('--junit FILE: one testcase per check, figures in system-out, failures wi
 });
 
 t.test('--env NAME=VALUE reaches PROGRAM', async (t) => {
-  const r = await cli(['--env', 'PROBE_TEST=yes', '--settle', '0.3', '--orphans', '1', '--reap-timeout', '0.5', '--stop-timeout', '0.5', '--', 'sh', '-c', 'test "$PROBE_TEST" = yes && exec sleep 100; exit 7']);
+  const r = await cli([
+    '--env',
+    'PROBE_TEST=yes',
+    '--settle',
+    '0.3',
+    '--orphans',
+    '1',
+    '--reap-timeout',
+    '0.5',
+    '--stop-timeout',
+    '0.5',
+    '--',
+    'sh',
+    '-c',
+    'test "$PROBE_TEST" = yes && exec sleep 100; exit 7',
+  ]);
   t.match(r.out, /start\s+PASS/, r.out);
 });
 
 t.test('--json: the whole report, machine-readable', async (t) => {
   const r = await cli(['--json', '--settle', '0.3', '--orphans', '3', '--', TS_INIT, '--', 'sleep', '100']);
   t.equal(r.code, 0, r.err);
-  const report = JSON.parse(r.out) as { passed: boolean; exitCode: number; runs: { reaping: { verdict: string; created: number }; stop: { verdict: string }; exit: { runtimeCode: number } }[] };
+  const report = JSON.parse(r.out) as {
+    passed: boolean;
+    exitCode: number;
+    runs: { reaping: { verdict: string; created: number }; stop: { verdict: string }; exit: { runtimeCode: number } }[];
+  };
   t.equal(report.passed, true);
   t.equal(report.exitCode, 0);
   t.equal(report.runs[0]?.reaping.verdict, 'pass');
@@ -173,13 +212,17 @@ t.test('an interrupted probe takes the namespace it probes down with it', async 
   const proc = run(PROBE_BIN, ['--', 'sleep', '100']);
   const probePid = proc.pid ?? 0;
   // The probe's unshare whose child, the namespace's PID 1, is sleep (not the preflight's `true`).
-  const [holder, pid1] = await waitFor(() => {
-    for (const pid of childrenOf(probePid)) {
-      const child = childrenOf(pid)[0];
-      if (commOf(pid) === 'unshare' && child !== undefined && commOf(child) === 'sleep') return [pid, child] as const;
-    }
-    return undefined;
-  }, 20_000, 'sleep as PID 1 of the probed namespace');
+  const [holder, pid1] = await waitFor(
+    () => {
+      for (const pid of childrenOf(probePid)) {
+        const child = childrenOf(pid)[0];
+        if (commOf(pid) === 'unshare' && child !== undefined && commOf(child) === 'sleep') return [pid, child] as const;
+      }
+      return undefined;
+    },
+    20_000,
+    'sleep as PID 1 of the probed namespace',
+  );
   process.kill(probePid, 'SIGTERM');
   const r = await proc;
   t.equal(r.exitCode, 143);
@@ -189,13 +232,17 @@ t.test('an interrupted probe takes the namespace it probes down with it', async 
 
 /** The probe's unshare and the namespace's PID 1 once PID 1 runs `comm` (not the preflight's `true`). */
 function probedNamespace(probePid: number, comm: string): Promise<readonly [number, number]> {
-  return waitFor(() => {
-    for (const pid of descendantsOf(probePid)) {
-      const child = childrenOf(pid)[0];
-      if (commOf(pid) === 'unshare' && child !== undefined && commOf(child) === comm) return [pid, child] as const;
-    }
-    return undefined;
-  }, 20_000, `${comm} as PID 1 of the probed namespace`);
+  return waitFor(
+    () => {
+      for (const pid of descendantsOf(probePid)) {
+        const child = childrenOf(pid)[0];
+        if (commOf(pid) === 'unshare' && child !== undefined && commOf(child) === comm) return [pid, child] as const;
+      }
+      return undefined;
+    },
+    20_000,
+    `${comm} as PID 1 of the probed namespace`,
+  );
 }
 
 // Issue 12, defect 9: SIGKILL (OOM killer, `timeout -s KILL`) gives the
@@ -229,7 +276,10 @@ const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--'];
 const nobodyReaches = (await run('setpriv', [...nobody, 'test', '-r', join(ROOT, 'node_modules/execa/package.json')])).exitCode === 0;
 
 t.test('without root the probe uses an unprivileged user namespace', { skip: nobodyReaches ? false : `nobody cannot read ${ROOT}` }, async (t) => {
-  const r = await run('setpriv', [...nobody, PROBE_BIN, '--json', '--settle', '0.3', '--orphans', '3', '--', TS_INIT, '--', 'sleep', '100'], { env: { HOME: '/tmp' }, cwd: '/tmp' });
+  const r = await run('setpriv', [...nobody, PROBE_BIN, '--json', '--settle', '0.3', '--orphans', '3', '--', TS_INIT, '--', 'sleep', '100'], {
+    env: { HOME: '/tmp' },
+    cwd: '/tmp',
+  });
   // Where the kernel forbids user namespaces to unprivileged users, the probe must say so and exit 2.
   if (r.exitCode === 2) {
     t.match(String(r.stderr), /unprivileged user namespaces are unavailable/);

@@ -85,7 +85,23 @@ t.test('the same server behind ENTRYPOINT ["ts-init", "--"]: all PASS, exit stat
   let err = '';
   // --ready-port: the checks start once the server (ts-init's child) is up.
   const code = await probeMain(
-    ['--image', images.tsinit, '--engine', 'podman', '--ready-port', '8080', '--orphans', '4', '--reap-timeout', '1', '--stop-timeout', '1', '--json', '--junit', junit],
+    [
+      '--image',
+      images.tsinit,
+      '--engine',
+      'podman',
+      '--ready-port',
+      '8080',
+      '--orphans',
+      '4',
+      '--reap-timeout',
+      '1',
+      '--stop-timeout',
+      '1',
+      '--json',
+      '--junit',
+      junit,
+    ],
     { out: (s) => (out += s), err: (s) => (err += s) },
   );
   t.equal(code, 0, err);
@@ -93,7 +109,7 @@ t.test('the same server behind ENTRYPOINT ["ts-init", "--"]: all PASS, exit stat
   const report = JSON.parse(out) as { passed: boolean; runs: ProbeRun[]; target: { kind: string } };
   const run = report.runs[0];
   t.equal(report.passed, true);
-  t.equal(run?.pid1?.comm, 'node', 'ts-init (its launcher exec\'d node) is PID 1');
+  t.equal(run?.pid1?.comm, 'node', "ts-init (its launcher exec'd node) is PID 1");
   t.same(run?.pid1?.children, ['node'], 'the server is its child');
   t.equal(reaping(run).verdict, 'pass', reaping(run).summary);
   t.equal(reaping(run).reaped, 4);
@@ -101,7 +117,8 @@ t.test('the same server behind ENTRYPOINT ["ts-init", "--"]: all PASS, exit stat
   t.equal(exit(run).runtimeCode, 143, 'the server died of the forwarded SIGTERM');
   const xml = readFileSync(junit, 'utf8');
   t.match(xml, /<testsuites name="ts-init-probe" tests="4" failures="0" errors="0" skipped="0">/);
-  for (const name of ['start', 'reaping', 'stop', 'exit']) t.match(xml, new RegExp(`<testcase classname="ts-init-probe.as-is" name="${name}" time="\\d+\\.\\d{3}">`));
+  for (const name of ['start', 'reaping', 'stop', 'exit'])
+    t.match(xml, new RegExp(`<testcase classname="ts-init-probe.as-is" name="${name}" time="\\d+\\.\\d{3}">`));
   t.match(xml, /&quot;reaped&quot;:4/, 'the figures go into the XML too');
   t.notMatch(xml, /<failure/);
 });
@@ -133,7 +150,7 @@ t.test('an app that needs a passwd entry, --uid 10000: fails as it is, passes wi
   t.equal(run?.start.verdict, 'pass', run?.start.summary ?? '');
   t.equal(run?.user?.verdict, 'pass', run?.user?.summary ?? '');
   t.same(run?.user?.actual, { uid: 10000, gid: 0 }, 'no passwd entry added by podman (--passwd=false): the app runs as 10000:0');
-  t.equal(run?.user?.idUn?.output, 'app', '`id -un` in the app\'s environment (nss_wrapper)');
+  t.equal(run?.user?.idUn?.output, 'app', "`id -un` in the app's environment (nss_wrapper)");
   t.match(run?.user?.getent?.output ?? '', /^app:x:10000:0:/);
   t.equal(run?.user?.home?.writable, true, 'HOME is writable');
   t.equal(fixed.exitCode, 0, fixed.advice.join('\n'));
@@ -160,7 +177,10 @@ t.test('an image with neither sh nor node: a clear SKIP, the other checks still 
 t.test('--with-init on the Node server image: as it is, behind podman --init (catatonit), behind ts-init', { skip }, async (t) => {
   const report = await probeImage(t, { image: images.server, withInit: true });
   const [asIs, engineInit, tsInit] = report.runs;
-  t.same(report.runs.map((r) => r.heading), ['as PID 1', 'with --init (catatonit)', 'behind ts-init']);
+  t.same(
+    report.runs.map((r) => r.heading),
+    ['as PID 1', 'with --init (catatonit)', 'behind ts-init'],
+  );
   t.equal(stop(asIs).verdict, 'fail');
   t.equal(engineInit?.pid1?.comm, 'podman-init', "podman's --init is catatonit, as /run/podman-init");
   t.equal(reaping(engineInit).verdict, 'pass', reaping(engineInit).summary);
@@ -168,7 +188,14 @@ t.test('--with-init on the Node server image: as it is, behind podman --init (ca
   t.equal(reaping(tsInit).verdict, 'pass', reaping(tsInit).summary);
   t.equal(stop(tsInit).verdict, 'pass', stop(tsInit).summary);
   t.equal(exit(tsInit).runtimeCode, 143);
-  t.match(tsInit?.argv ?? [], ['podman', 'run', '--volume', /:\/ts-init-probe\/node_modules\/ts-init:ro$/, '--entrypoint', '/ts-init-probe/node_modules/ts-init/bin/ts-init']);
+  t.match(tsInit?.argv ?? [], [
+    'podman',
+    'run',
+    '--volume',
+    /:\/ts-init-probe\/node_modules\/ts-init:ro$/,
+    '--entrypoint',
+    '/ts-init-probe/node_modules/ts-init/bin/ts-init',
+  ]);
   t.match(report.advice.join('\n'), /with ENTRYPOINT \["ts-init", "--"\]: stopped in \d+ ms; with podman run --init \(catatonit\): stopped in \d+ ms/);
   t.equal(report.exitCode, 1, 'the image as it is fails');
 });
@@ -177,7 +204,7 @@ t.test('--with-init on the Node server image: as it is, behind podman --init (ca
 async function probeProcess(args: string[]): Promise<{ proc: ReturnType<typeof run>; pid: number }> {
   const proc = run(PROBE_BIN, args, { env: { CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? '' } });
   const pid = proc.pid ?? 0;
-  await waitFor(async () => (await containersOfProbe(pid)).length > 0, 60_000, 'the probe\'s container', 200);
+  await waitFor(async () => (await containersOfProbe(pid)).length > 0, 60_000, "the probe's container", 200);
   return { proc, pid };
 }
 
@@ -229,63 +256,122 @@ t.test('the docker path (a fake docker that records its arguments): docker first
   const log = join(work, 'docker-calls');
   writeFileSync(log, '');
   const report = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_LOG: log }, () =>
-    probe({ ...FAST, engine: undefined, image: images.server, uid: 10000, env: { APP_MODE: 'test' }, engineArgs: ['--network=none'], withInit: true, command: ['node', '/app/server.cjs'] }),
+    probe({
+      ...FAST,
+      engine: undefined,
+      image: images.server,
+      uid: 10000,
+      env: { APP_MODE: 'test' },
+      engineArgs: ['--network=none'],
+      withInit: true,
+      command: ['node', '/app/server.cjs'],
+    }),
   );
   t.match(report.target, { kind: 'image', engine: 'docker' }, 'docker answers, so it is chosen before podman');
   const calls = dockerCalls(log);
-  t.same(calls[0], ['version', '--format', '{{.Server.Version}} {{range .Server.Components}}{{.Name}};{{end}}'], 'asked whether docker answers, and which engine serves it');
+  t.same(
+    calls[0],
+    ['version', '--format', '{{.Server.Version}} {{range .Server.Components}}{{.Name}};{{end}}'],
+    'asked whether docker answers, and which engine serves it',
+  );
   const runs = calls.filter((c) => c[0] === 'run' && c.includes('--detach'));
   t.equal(runs.length, 3, 'as it is, --init, ts-init');
   for (const c of runs) {
-    t.match(c, ['run', '--detach', '--name', /^ts-init-probe-\d+-\d+-\d+-[0-9a-f]{6}$/, '--label', /^ts-init-probe\.boot=/, '--label', /^ts-init-probe\.owner=\d+-\d+$/]);
+    t.match(c, [
+      'run',
+      '--detach',
+      '--name',
+      /^ts-init-probe-\d+-\d+-\d+-[0-9a-f]{6}$/,
+      '--label',
+      /^ts-init-probe\.boot=/,
+      '--label',
+      /^ts-init-probe\.owner=\d+-\d+$/,
+    ]);
     t.ok(c.includes('--user') && c[c.indexOf('--user') + 1] === '10000:0', '-u 10000:0');
-    t.notOk(c.some((a) => a.startsWith('--passwd')), 'no --passwd flag: docker adds no passwd entry');
+    t.notOk(
+      c.some((a) => a.startsWith('--passwd')),
+      'no --passwd flag: docker adds no passwd entry',
+    );
     t.ok(c.includes('APP_MODE=test') && c.includes('--network=none'), '--env and --engine-arg reach run');
     t.same(c.slice(-2), ['node', '/app/server.cjs'], 'CMD ARGS last');
   }
   t.ok(runs[1]?.includes('--init'), "the engine's own --init");
   const names = runs.map((c) => c[3]);
   for (const name of names) {
-    t.ok(calls.some((c) => c[0] === 'stop' && c[1] === '-t' && c[2] === '1' && c[3] === name), `stop -t 1 ${name ?? ''}`);
-    t.ok(calls.some((c) => c[0] === 'rm' && c[1] === '--force' && c.includes(name ?? '')), `rm --force ${name ?? ''}`);
+    t.ok(
+      calls.some((c) => c[0] === 'stop' && c[1] === '-t' && c[2] === '1' && c[3] === name),
+      `stop -t 1 ${name ?? ''}`,
+    );
+    t.ok(
+      calls.some((c) => c[0] === 'rm' && c[1] === '--force' && c.includes(name ?? '')),
+      `rm --force ${name ?? ''}`,
+    );
   }
   const lookups = calls.filter((c) => c[0] === 'exec' && c.includes('--user') && c.includes('id'));
   t.ok(lookups.length > 0, 'the user lookups run through exec -u');
-  t.ok(lookups.some((c) => c.includes('--env') && c.some((a) => a.startsWith('PATH='))), "in PROGRAM's environment");
-  t.notOk(lookups.some((c) => c.includes('APP_MODE=test')), 'of which only what a lookup reads goes on the command line (no secrets)');
-  t.ok(calls.some((c) => c[0] === 'ps' && !c.includes('label=ts-init-probe.owner') && c.some((a) => a.startsWith('label=ts-init-probe.boot='))), 'leftovers looked for by label');
-  t.same(await containersOfProbe(process.pid), [], 'no container left behind');
-});
-
-t.test('the docker path: a CLI whose daemon does not answer is passed over for podman; podman behind the docker CLI; a remote engine is read through exec', { skip }, async (t) => {
-  const log = join(work, 'docker-calls-down');
-  writeFileSync(log, '');
-  const down = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_LOG: log, FAKE_DOCKER_DOWN: '1' }, () => probe({ ...FAST, engine: undefined, image: images.tsinit, command: [] }));
-  t.match(down.target, { engine: 'podman' });
-  t.same(dockerCalls(log).map((c) => c[0]), ['version'], 'docker was only asked whether it answers');
-
-  // A remote engine, as GitLab's docker:dind: the port is published on all of
-  // the engine's addresses and reached at DOCKER_HOST's host (here the fake
-  // docker's podman runs on this machine, so 127.0.0.1 reaches it).
-  const remoteLog = join(work, 'docker-calls-remote');
-  writeFileSync(remoteLog, '');
-  const compat = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_PODMAN: '1' }, () => probe({ ...FAST, engine: 'docker', image: images.server, uid: 10000, command: [] }));
-  t.match(compat.advice[0] ?? '', /^docker here talks to podman's Docker-compatible service, which gives UID 10000 a passwd entry/, 'docker served by podman: the user check is told');
-  t.equal(compat.runs[0]?.user?.idUn?.output, '10000', "podman's entry for the UID, as the note says");
-
-  const remote = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_REMOTE: '1', FAKE_DOCKER_LOG: remoteLog, DOCKER_HOST: 'tcp://127.0.0.1:2375' }, () =>
-    probe({ ...FAST, engine: 'docker', image: images.server, readyPort: 8080, command: [] }),
+  t.ok(
+    lookups.some((c) => c.includes('--env') && c.some((a) => a.startsWith('PATH='))),
+    "in PROGRAM's environment",
   );
-  t.match(remote.target, { engine: 'docker', observedThrough: 'exec' }, 'State.Pid is not in this /proc: /proc is read inside');
-  t.ok(dockerCalls(remoteLog).some((c) => c[0] === 'run' && c.includes('--publish') && c[c.indexOf('--publish') + 1] === '0.0.0.0::8080'), 'published on the engine\'s every address');
-  t.equal(remote.runs[0]?.start.summary.startsWith('accepting connections'), true, remote.runs[0]?.start.summary ?? '');
-  const r = reaping(remote.runs[0]);
-  t.equal(r.verdict, 'fail', r.summary);
-  t.equal(r.zombiesLeft, FAST.orphans, 'the zombies counted through exec');
-  t.equal(stop(remote.runs[0]).pid1CatchesSigterm, true, "PID 1's SigCgt read through exec");
-  t.equal(remote.runs[0]?.pid1?.comm, 'node');
+  t.notOk(
+    lookups.some((c) => c.includes('APP_MODE=test')),
+    'of which only what a lookup reads goes on the command line (no secrets)',
+  );
+  t.ok(
+    calls.some((c) => c[0] === 'ps' && !c.includes('label=ts-init-probe.owner') && c.some((a) => a.startsWith('label=ts-init-probe.boot='))),
+    'leftovers looked for by label',
+  );
   t.same(await containersOfProbe(process.pid), [], 'no container left behind');
 });
+
+t.test(
+  'the docker path: a CLI whose daemon does not answer is passed over for podman; podman behind the docker CLI; a remote engine is read through exec',
+  { skip },
+  async (t) => {
+    const log = join(work, 'docker-calls-down');
+    writeFileSync(log, '');
+    const down = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_LOG: log, FAKE_DOCKER_DOWN: '1' }, () =>
+      probe({ ...FAST, engine: undefined, image: images.tsinit, command: [] }),
+    );
+    t.match(down.target, { engine: 'podman' });
+    t.same(
+      dockerCalls(log).map((c) => c[0]),
+      ['version'],
+      'docker was only asked whether it answers',
+    );
+
+    // A remote engine, as GitLab's docker:dind: the port is published on all of
+    // the engine's addresses and reached at DOCKER_HOST's host (here the fake
+    // docker's podman runs on this machine, so 127.0.0.1 reaches it).
+    const remoteLog = join(work, 'docker-calls-remote');
+    writeFileSync(remoteLog, '');
+    const compat = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_PODMAN: '1' }, () =>
+      probe({ ...FAST, engine: 'docker', image: images.server, uid: 10000, command: [] }),
+    );
+    t.match(
+      compat.advice[0] ?? '',
+      /^docker here talks to podman's Docker-compatible service, which gives UID 10000 a passwd entry/,
+      'docker served by podman: the user check is told',
+    );
+    t.equal(compat.runs[0]?.user?.idUn?.output, '10000', "podman's entry for the UID, as the note says");
+
+    const remote = await withEnv({ PATH: fakeDockerPath(), FAKE_DOCKER_REMOTE: '1', FAKE_DOCKER_LOG: remoteLog, DOCKER_HOST: 'tcp://127.0.0.1:2375' }, () =>
+      probe({ ...FAST, engine: 'docker', image: images.server, readyPort: 8080, command: [] }),
+    );
+    t.match(remote.target, { engine: 'docker', observedThrough: 'exec' }, 'State.Pid is not in this /proc: /proc is read inside');
+    t.ok(
+      dockerCalls(remoteLog).some((c) => c[0] === 'run' && c.includes('--publish') && c[c.indexOf('--publish') + 1] === '0.0.0.0::8080'),
+      "published on the engine's every address",
+    );
+    t.equal(remote.runs[0]?.start.summary.startsWith('accepting connections'), true, remote.runs[0]?.start.summary ?? '');
+    const r = reaping(remote.runs[0]);
+    t.equal(r.verdict, 'fail', r.summary);
+    t.equal(r.zombiesLeft, FAST.orphans, 'the zombies counted through exec');
+    t.equal(stop(remote.runs[0]).pid1CatchesSigterm, true, "PID 1's SigCgt read through exec");
+    t.equal(remote.runs[0]?.pid1?.comm, 'node');
+    t.same(await containersOfProbe(process.pid), [], 'no container left behind');
+  },
+);
 
 t.test('image mode: bad input and a missing image are one-line errors, exit 2', { skip }, async (t) => {
   const cli = async (args: string[]) => {

@@ -80,7 +80,11 @@ t.test('known bad: a Node server with no SIGTERM listener ignores docker stop', 
 
 t.test('a Node server that handles SIGTERM stops cleanly with 0', async (t) => {
   const port = await freePort();
-  const report = await probe({ ...FAST, readyUrl: `http://127.0.0.1:${port}/`, command: ['node', fixture('probe-server.cjs'), String(port), '--handle-sigterm'] });
+  const report = await probe({
+    ...FAST,
+    readyUrl: `http://127.0.0.1:${port}/`,
+    command: ['node', fixture('probe-server.cjs'), String(port), '--handle-sigterm'],
+  });
   const run = report.runs[0];
   t.equal(run?.start.readiness.how, 'url');
   t.equal(run?.start.verdict, 'pass', `answered: ${run?.start.summary ?? ''}`);
@@ -95,7 +99,7 @@ t.test('known bad: sh -c without exec reaps but ignores SIGTERM', async (t) => {
   t.equal(reaping(run).verdict, 'pass', `the shell's wait() collects orphans: ${reaping(run).summary}`);
   t.equal(stop(run).verdict, 'fail', `stop: ${stop(run).summary}`);
   t.equal(stop(run).killed, true);
-  t.same(run?.pid1?.children, ['sleep'], 'the command runs as the shell\'s child');
+  t.same(run?.pid1?.children, ['sleep'], "the command runs as the shell's child");
   t.match(report.advice.join('\n'), /`sh -c` command needs `exec`/);
   t.equal(report.exitCode, 1);
 });
@@ -107,7 +111,7 @@ t.test('known bad: a shell script that starts its server without exec; ts-init f
   t.equal(asIs?.label, 'as-is');
   t.equal(stop(asIs).verdict, 'fail', `as PID 1: ${stop(asIs).summary}`);
   t.equal(exit(asIs).runtimeCode, 137);
-  t.same(asIs?.pid1?.children, ['node'], 'the server is the shell\'s child');
+  t.same(asIs?.pid1?.children, ['node'], "the server is the shell's child");
   const advice = report.advice.join('\n');
   t.match(advice, /shell script \(probe-no-exec\.sh\) needs `exec`/);
   t.match(advice, /with ts-init: stopped in \d+ ms/, 'shows that the init fixes it');
@@ -141,8 +145,12 @@ t.test('--uid runs PROGRAM as a numeric user with no passwd entry; ts-init --fix
   t.match(user?.idUn?.output ?? '', /54321/);
   t.equal(user?.getent?.exitCode, 2, '`getent passwd` has no entry');
   // The probe runs its own package's bin/ts-init (in a checkout, the sh launcher).
-  t.match(withInit?.argv ?? [], ['setpriv', /--reuid=54321/, /--regid=0/, '--clear-groups', '--', TS_INIT_SH, '--fix-user', '--', 'sleep'], 'the init runs as that user, with --fix-user');
-  t.same(withInit?.user?.actual, { uid: 54321, gid: 0 }, 'PROGRAM itself (the init\'s child) runs as that user');
+  t.match(
+    withInit?.argv ?? [],
+    ['setpriv', /--reuid=54321/, /--regid=0/, '--clear-groups', '--', TS_INIT_SH, '--fix-user', '--', 'sleep'],
+    'the init runs as that user, with --fix-user',
+  );
+  t.same(withInit?.user?.actual, { uid: 54321, gid: 0 }, "PROGRAM itself (the init's child) runs as that user");
   t.equal(withInit?.user?.idUn?.exitCode, 0, `behind ts-init --fix-user \`id -un\` answers: ${withInit?.user?.idUn?.output ?? ''}`);
   t.match(withInit?.user?.getent?.output ?? '', /^[^:]+:x:54321:0:/, 'and getent finds an entry');
   t.match(report.advice.join('\n'), /no passwd entry .*behind ts-init --fix-user/);
@@ -200,7 +208,7 @@ t.test('--uid --with-init: PROGRAM caught in the middle of its exec is waited fo
   t.same(withInit?.pid1?.children, ['sleep'], 'PROGRAM is the program it became');
 });
 
-t.test('--uid: an entrypoint that is itself an init (ts-init --fix-user): the lookups run in its child\'s environment', async (t) => {
+t.test("--uid: an entrypoint that is itself an init (ts-init --fix-user): the lookups run in its child's environment", async (t) => {
   // No settle time: the checks start while ts-init is still starting; its child is waited for.
   const report = await probe({ ...FAST, settleMs: 0, uid: 54321, command: [TS_INIT, '--fix-user', '--', 'sleep', '100'] });
   const user = report.runs[0]?.user;

@@ -14,8 +14,15 @@ t.test('the signal table: every signal Node knows, the same forwarded set as tin
   const kept = ['SIGCHLD', 'SIGKILL', 'SIGSTOP', 'SIGFPE', 'SIGILL', 'SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGTRAP', 'SIGSYS', 'SIGTTIN', 'SIGTTOU'];
   t.same([...FORWARDED_NAMED].sort(), all.filter((n) => !kept.includes(n)).sort());
   const numbers = FORWARDED_NAMED.map((n) => constants.signals[n]);
-  t.same(numbers, [...numbers].sort((a, b) => a - b), 'in numeric order');
-  t.same(FORWARDED_REALTIME, Array.from({ length: 31 }, (_, i) => 34 + i));
+  t.same(
+    numbers,
+    [...numbers].sort((a, b) => a - b),
+    'in numeric order',
+  );
+  t.same(
+    FORWARDED_REALTIME,
+    Array.from({ length: 31 }, (_, i) => 34 + i),
+  );
   t.ok(isForwardable(15) && isForwardable(34) && isForwardable(64));
   t.notOk(isForwardable(9) || isForwardable(17) || isForwardable(32));
 });
@@ -26,7 +33,14 @@ t.test('signal names and parsing', async (t) => {
   t.equal(signalName(35), 'SIGRTMIN+1');
   t.equal(signalName(64), 'SIGRTMAX');
   t.equal(signalName(99), 'signal 99');
-  for (const [text, n] of [['KILL', 9], ['sigterm', 15], [' 9 ', 9], ['RTMIN', 34], ['SIGRTMAX-1', 63], ['rtmin+30', 64]] as const) {
+  for (const [text, n] of [
+    ['KILL', 9],
+    ['sigterm', 15],
+    [' 9 ', 9],
+    ['RTMIN', 34],
+    ['SIGRTMAX-1', 63],
+    ['rtmin+30', 64],
+  ] as const) {
     t.equal(parseSignal(text), n, text);
   }
   for (const bad of ['0', '32', '65', 'RTMIN+31', 'RTMAX+1', 'FOO', '']) t.equal(parseSignal(bad), undefined, `'${bad}'`);
@@ -37,7 +51,16 @@ t.test('signal names and parsing', async (t) => {
 });
 
 t.test('durations', async (t) => {
-  for (const [text, ms] of [['10', 10_000], ['0.5', 500], ['.25', 250], ['5.', 5000], ['250ms', 250], ['2s', 2000], [' 1 ', 1000], ['1.5ms', 2]] as const) {
+  for (const [text, ms] of [
+    ['10', 10_000],
+    ['0.5', 500],
+    ['.25', 250],
+    ['5.', 5000],
+    ['250ms', 250],
+    ['2s', 2000],
+    [' 1 ', 1000],
+    ['1.5ms', 2],
+  ] as const) {
     t.equal(parseDuration(text), ms, text);
   }
   for (const bad of ['', '-1', '1e3', '5m', 'ms', '1 s', '0x10']) t.equal(parseDuration(bad), undefined, `'${bad}'`);
@@ -65,14 +88,21 @@ t.test('/proc readers see a live child, its argv, environment and children', asy
   const proc = run('sh', ['-c', 'sleep 30 & wait'], { env: { TS_INIT_UNIT: 'yes' }, timeout: 20_000 });
   const pid = proc.pid as number;
   // Until sh's child has exec'd, it is a copy of sh.
-  const kids = await waitFor(() => {
-    const found = childrenOf(pid);
-    return found.length === 1 && commOf(found[0] as number) === 'sleep' ? found : undefined;
-  }, 10_000, "sh's sleep");
+  const kids = await waitFor(
+    () => {
+      const found = childrenOf(pid);
+      return found.length === 1 && commOf(found[0] as number) === 'sleep' ? found : undefined;
+    },
+    10_000,
+    "sh's sleep",
+  );
   t.equal(kids.length, 1, 'sh has its sleep as a child');
   t.same(argvOf(kids[0] as number), ['sleep', '30']);
   t.equal(environmentOf(pid)?.TS_INIT_UNIT, 'yes');
-  t.same(descendants(pid).map((p) => p.pid), kids);
+  t.same(
+    descendants(pid).map((p) => p.pid),
+    kids,
+  );
   t.equal(statOf(kids[0] as number)?.ppid, pid);
   process.kill(kids[0] as number, 'SIGKILL');
   await proc;

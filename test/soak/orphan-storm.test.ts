@@ -34,4 +34,3 @@ t.test(`${ORPHANS} orphans as PID 1: none left, status right, memory flat`, { ti
   const r = await proc;
   t.equal(r.exitCode, 143, 'the main child was killed by the forwarded SIGTERM; ts-init says so');
 });
-

@@ -2,7 +2,6 @@
 import type { Ending } from '../target.js';
 import type { ExitResult } from '../types.js';
 
-
 /**
  * After SIGTERM a runtime shows 0 for a clean exit and 143 (128 + 15) for a
  * SIGTERM death, which is what ts-init passes on. 137 (SIGKILL) means the

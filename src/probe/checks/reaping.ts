@@ -49,7 +49,10 @@ async function makeOrphans(target: Target, count: number): Promise<Made> {
   for (const { madeWith, argv } of tries) {
     const r = await target.exec(argv, { timeoutMs: 30_000 });
     if (r.missing) continue;
-    const pids = r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    const pids = r.stdout
+      .split('\n')
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
     if (pids.length > 0) return { pids, madeWith };
     problem = `${madeWith} made no orphans (exit ${String(r.exitCode)}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0] ?? ''}` : ''})`;
     break;
@@ -128,5 +131,17 @@ export async function checkReaping(target: Target, count: number, reapTimeoutMs:
     const speed = (reapMs?.max ?? 0) === 0 ? `each within ${ms(interval)}` : `zombies lasted up to ${ms(reapMs?.max ?? 0)}`;
     summary = `${reaped}/${created} reaped, ${speed}${periodic ? ` (periodic: up to ${maxZombies} at once)` : ''}`;
   }
-  return { verdict, summary, created, reaped, zombiesLeft, reapMs, maxZombiesAtOnce: maxZombies, periodic, otherZombies, sampleMs: Math.round(interval), madeWith: made.madeWith };
+  return {
+    verdict,
+    summary,
+    created,
+    reaped,
+    zombiesLeft,
+    reapMs,
+    maxZombiesAtOnce: maxZombies,
+    periodic,
+    otherZombies,
+    sampleMs: Math.round(interval),
+    madeWith: made.madeWith,
+  };
 }

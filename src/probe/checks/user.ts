@@ -9,16 +9,32 @@ import type { Lookup, UserResult } from '../types.js';
 // os.userInfo(), glibc tools, Python's getpass, Java, busybox, and EACCES/EPERM.
 const USER_TROUBLE = new RegExp(
   [
-    'uv_os_get_passwd', 'getpwuid', 'getpwnam', 'cannot find name for user', 'no such user', 'unknown user',
-    'user(?: id)? \\S+ (?:does not exist|not found)', 'I have no name', 'no matching entries in passwd',
-    'EACCES', 'EPERM', 'permission denied', 'operation not permitted', 'EROFS', 'read-only file system',
+    'uv_os_get_passwd',
+    'getpwuid',
+    'getpwnam',
+    'cannot find name for user',
+    'no such user',
+    'unknown user',
+    'user(?: id)? \\S+ (?:does not exist|not found)',
+    'I have no name',
+    'no matching entries in passwd',
+    'EACCES',
+    'EPERM',
+    'permission denied',
+    'operation not permitted',
+    'EROFS',
+    'read-only file system',
   ].join('|'),
   'i',
 );
 
 /** The lines of PROGRAM's output that point at a user or permission problem (at most 3). */
 export function userTrouble(output: { readonly stdout: string; readonly stderr: string }): string[] {
-  return [output.stdout, output.stderr].flatMap((s) => s.split('\n')).filter((l) => USER_TROUBLE.test(l)).slice(0, 3).map((l) => l.trim());
+  return [output.stdout, output.stderr]
+    .flatMap((s) => s.split('\n'))
+    .filter((l) => USER_TROUBLE.test(l))
+    .slice(0, 3)
+    .map((l) => l.trim());
 }
 
 async function lookup(target: Target, argv: readonly string[], options: ExecOptions): Promise<Lookup> {
@@ -35,7 +51,10 @@ const NODE_HOME =
   'console.log(!h?"unset":(w?"writable ":"not-writable ")+h)';
 
 async function homeOf(target: Target, options: ExecOptions): Promise<UserResult['home']> {
-  for (const argv of [['sh', '-c', SH_HOME], ['node', '-e', NODE_HOME]]) {
+  for (const argv of [
+    ['sh', '-c', SH_HOME],
+    ['node', '-e', NODE_HOME],
+  ]) {
     const r = await target.exec(argv, options);
     if (r.missing) continue;
     const m = /^(unset|writable|not-writable)(?: (.*))?$/m.exec(r.stdout);

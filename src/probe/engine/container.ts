@@ -155,7 +155,8 @@ async function startContainer(engine: Engine, runArgs: readonly string[]): Promi
   const r = await engine.cli(['run', '--detach', '--name', name, ...labelArgs(), ...runArgs], 30 * 60_000);
   if (r.exitCode !== 0) {
     // Created but not started (its entrypoint cannot be executed): PROGRAM's failure, not the probe's.
-    if ((await inspectState(engine, name)) !== undefined) return new ContainerTarget(engine, name, undefined, undo, { message: firstLine(r.stderr), code: r.exitCode ?? 125 }, false);
+    if ((await inspectState(engine, name)) !== undefined)
+      return new ContainerTarget(engine, name, undefined, undo, { message: firstLine(r.stderr), code: r.exitCode ?? 125 }, false);
     await undo();
     throw new ProbeEnvironmentError(`${engine.name} run failed: ${firstLine(r.stderr) || `exit ${String(r.exitCode)}`}`);
   }

@@ -18,7 +18,13 @@ export interface EngineResult {
 
 /** The first line of an engine's complaint, for one-line messages. */
 export function firstLine(text: string): string {
-  return text.trim().split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }
 
 export class Engine {

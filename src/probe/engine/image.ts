@@ -21,7 +21,10 @@ export async function inspectImage(engine: Engine, image: string): Promise<Image
   let r = await ask();
   if (r.exitCode !== 0) {
     const pull = await engine.cli(['pull', image], 30 * 60_000);
-    if (pull.exitCode !== 0) throw new ProbeEnvironmentError(`image '${image}' is not in ${engine.name}'s store and \`${engine.name} pull\` failed: ${firstLine(pull.stderr) || firstLine(r.stderr)}`);
+    if (pull.exitCode !== 0)
+      throw new ProbeEnvironmentError(
+        `image '${image}' is not in ${engine.name}'s store and \`${engine.name} pull\` failed: ${firstLine(pull.stderr) || firstLine(r.stderr)}`,
+      );
     r = await ask();
     if (r.exitCode !== 0) throw new ProbeEnvironmentError(`cannot inspect image '${image}': ${firstLine(r.stderr)}`);
   }

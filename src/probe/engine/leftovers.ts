@@ -68,10 +68,14 @@ const guarded = new Set<string>();
 export async function guardContainers(engine: Engine): Promise<void> {
   if (guarded.has(engine.bin)) return;
   guarded.add(engine.bin);
-  const watchdog = spawn('sh', ['-c', WATCHDOG, 'ts-init-probe-watchdog', engine.bin, `label=${LABEL}.boot=${BOOT}`, `label=${LABEL}.owner=${OWNER}`, ...engine.removeCommand()], {
-    detached: true, // its own session: the Ctrl-C meant for the probe does not reach it
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
+  const watchdog = spawn(
+    'sh',
+    ['-c', WATCHDOG, 'ts-init-probe-watchdog', engine.bin, `label=${LABEL}.boot=${BOOT}`, `label=${LABEL}.owner=${OWNER}`, ...engine.removeCommand()],
+    {
+      detached: true, // its own session: the Ctrl-C meant for the probe does not reach it
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  );
   watchdog.on('error', () => undefined); // no sh: the other paths still clean up
   watchdog.unref();
   (watchdog.stdin as Socket | null)?.unref();

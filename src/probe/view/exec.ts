@@ -83,7 +83,7 @@ export class ExecView implements ProcessView {
     const mask = status.get('SigCgt');
     // PID 1 and its descendants; the exec'd processes have parent 0 (outside).
     const inside = new Set<number>([1]);
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const row of rows.values()) {
         if (!inside.has(row.pid) && inside.has(row.ppid)) {

@@ -111,7 +111,24 @@ export async function buildImages(): Promise<Record<Fixture | 'base', string>> {
     const tags = { base } as Record<Fixture | 'base', string>;
     for (const name of FIXTURES) {
       // --layers=false: no intermediate images (a multi-stage build's first stage would stay behind, untagged).
-      const r = await podman(['build', '--layers=false', '--label', `${BUILT_BY}=${process.pid}`, '--network=none', '--pull=never', '--build-arg', `BASE=${base}`, '-f', join(ctx, `Dockerfile.${name}`), '-t', tag(name), ctx], 600_000);
+      const r = await podman(
+        [
+          'build',
+          '--layers=false',
+          '--label',
+          `${BUILT_BY}=${process.pid}`,
+          '--network=none',
+          '--pull=never',
+          '--build-arg',
+          `BASE=${base}`,
+          '-f',
+          join(ctx, `Dockerfile.${name}`),
+          '-t',
+          tag(name),
+          ctx,
+        ],
+        600_000,
+      );
       if (r.exitCode !== 0) throw new Error(`podman build of Dockerfile.${name} failed:\n${r.stdout}\n${r.stderr}`);
       tags[name] = tag(name);
     }
