@@ -1,7 +1,7 @@
 // The zombie-reaping test harness: runs ts-init (or a peer) as PID 1 of a
 // fresh PID namespace, watches processes through /proc, and bounds every
 // wait so that a hung child fails a test instead of hanging CI.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,20 @@ export const fixture = (name: string): string => join(FIXTURES, name);
 // (tests run ts-init as uid 10000 too), moved to where tap collects the test
 // processes' own when this test process exits. The report then covers
 // src/init as well, mapped back from the bundle through its source map.
+/**
+ * A subprocess's V8 coverage, less Node's own modules: each ts-init writes
+ * ~200 KB, nearly all of it node:internal/*, and a run makes a thousand of
+ * them; the report only ever uses the scripts of this package.
+ */
+function ownCoverage(json: string): string {
+  const coverage = JSON.parse(json) as { result: { url: string }[]; 'source-map-cache'?: Record<string, unknown> };
+  const ours = (url: string): boolean => url.startsWith(`file://${ROOT}/`) && !url.includes('/node_modules/');
+  coverage.result = coverage.result.filter((script) => ours(script.url));
+  const maps = coverage['source-map-cache'];
+  if (maps !== undefined) coverage['source-map-cache'] = Object.fromEntries(Object.entries(maps).filter(([url]) => ours(url)));
+  return JSON.stringify(coverage);
+}
+
 if (process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1') {
   const collected = join(ROOT, '.tap/coverage');
   const shared = mkdtempSync(join(tmpdir(), 'ts-init-coverage-'));
@@ -35,8 +49,7 @@ if (process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1') {
   process.on('exit', () => {
     try {
       mkdirSync(collected, { recursive: true });
-      // A copy, not a rename: /tmp may be another file system.
-      for (const file of readdirSync(shared)) copyFileSync(join(shared, file), join(collected, `subprocess-${file}`));
+      for (const file of readdirSync(shared)) writeFileSync(join(collected, `subprocess-${file}`), ownCoverage(readFileSync(join(shared, file), 'utf8')));
     } catch (error) {
       // Coverage is a report, not a verdict: never fail a test over it.
       process.stderr.write(`# subprocess coverage not collected: ${String(error)}\n`);

@@ -11,6 +11,10 @@ import { exit, reaping, stop } from './helpers/checks.js';
 // its SIGKILL) to a few seconds.
 const FAST = { settleMs: 300, stopTimeoutMs: 2000, orphans: 6, reapTimeoutMs: 1500 } as const;
 
+// Each probe runs in a namespace of its own and waits out its timeouts
+// (a known-bad PID 1 waits for its SIGKILL): four at a time.
+t.jobs = 4;
+
 /** A TCP port nobody listens on right now. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
