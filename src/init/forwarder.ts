@@ -117,7 +117,8 @@ const queueFullWarned = new Set<number>();
 /** kill(2) on the child or its group; a child that is already gone is not an error. */
 export function sendSignal(native: Native, pid: number, group: boolean, signal: number): void {
   const target = group ? -pid : pid;
-  log.debug(`Passing signal: '${signalName(signal)}' to ${group ? 'process group' : 'pid'} ${pid}`, { signal, child: pid, group });
+  // Checked first: a signal flood forwards tens of thousands; no garbage for a line nobody sees.
+  if (log.enabled('debug')) log.debug(`Passing signal: '${signalName(signal)}' to ${group ? 'process group' : 'pid'} ${pid}`, { signal, child: pid, group });
   const err = native.kill(target, signal);
   if (err === 0 || err === ESRCH) return;
   if (err === EAGAIN) {

@@ -32,8 +32,10 @@ export class Reaper {
         continue;
       }
       this.reapedOrphans++;
+      // Checked first: under an orphan storm this runs hundreds of thousands
+      // of times, and the message would be garbage at the default level.
       if (this.warnOnReap) log.warn(`Reaped zombie process with pid=${pid}`, { reaped: pid });
-      else log.debug(`Reaped zombie process with pid=${pid}`, { reaped: pid });
+      else if (log.enabled('debug')) log.debug(`Reaped zombie process with pid=${pid}`, { reaped: pid });
     }
   }
 }
