@@ -2,7 +2,7 @@
 // behind, then watch whether PID 1 collects them once they die.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Check, ReapingResult, Verdict } from '../types.js';
-import type { Target } from '../target.js';
+import type { Proc, Target } from '../target.js';
 
 // Orphans die one after another over this span, so that a reaper working on a
 // timer (some reap once a second) shows zombies piling up between its rounds.
@@ -60,20 +60,23 @@ async function makeOrphans(target: Target, count: number): Promise<Made> {
   return problem === '' ? { problem: NO_SHELL, missing: true } : { problem, missing: false };
 }
 
-export async function checkReaping(target: Target, count: number, reapTimeoutMs: number): Promise<ReapingResult | Check> {
+/** What sampling PID 1's children saw of the orphans. */
+interface Sightings {
+  /** Orphans no longer among PID 1's children: reaped. */
+  readonly gone: ReadonlySet<number>;
+  /** For each reaped orphan, how long it was seen as a zombie (0: never). */
+  readonly lingered: readonly number[];
+  /** How many samples saw each orphan as a zombie. */
+  readonly zombieSamples: ReadonlyMap<number, number>;
+  readonly maxZombies: number;
+  /** PID 1's children at the last look. */
+  readonly last: readonly Proc[];
+  readonly looks: number;
+}
+
+/** Samples PID 1's children until every tracked orphan is gone, `giveUpAt` has passed, or PID 1 has ended. */
+async function watchOrphans(target: Target, tracked: readonly number[], first: readonly Proc[], giveUpAt: number): Promise<Sightings> {
   const sampleMs = target.view.sampleMs;
-  const made = await makeOrphans(target, count);
-  if ('problem' in made) {
-    // exec needs a live PID 1; the start check fails for its early end.
-    if (await target.ended()) return { verdict: 'skip', summary: 'not run: PID 1 exited before orphans could be made' };
-    return { verdict: made.missing ? 'skip' : 'fail', summary: made.problem };
-  }
-  const ours = new Set(made.pids);
-  const created = made.pids.length;
-  const madeAt = performance.now();
-  const first = await target.view.children();
-  // Ours that are PID 1's children now; one already gone was reaped at once.
-  const tracked = first.filter((p) => ours.has(p.pid)).map((p) => p.pid);
   const zombieSince = new Map<number, number>();
   const zombieSamples = new Map<number, number>();
   const lingered: number[] = [];
@@ -81,7 +84,6 @@ export async function checkReaping(target: Target, count: number, reapTimeoutMs:
   let maxZombies = 0;
   let last = first;
   let looks = 0;
-  const giveUpAt = madeAt + FIRST_DEATH_MS + DEATH_SPREAD_MS + reapTimeoutMs;
   while (gone.size < tracked.length && performance.now() < giveUpAt && !(await target.ended())) {
     const now = performance.now();
     const states = new Map(last.map((p) => [p.pid, p.state]));
@@ -106,6 +108,29 @@ export async function checkReaping(target: Target, count: number, reapTimeoutMs:
     last = await target.view.children();
     looks++;
   }
+  return { gone, lingered, zombieSamples, maxZombies, last, looks };
+}
+
+export async function checkReaping(target: Target, count: number, reapTimeoutMs: number): Promise<ReapingResult | Check> {
+  const sampleMs = target.view.sampleMs;
+  const made = await makeOrphans(target, count);
+  if ('problem' in made) {
+    // exec needs a live PID 1; the start check fails for its early end.
+    if (await target.ended()) return { verdict: 'skip', summary: 'not run: PID 1 exited before orphans could be made' };
+    return { verdict: made.missing ? 'skip' : 'fail', summary: made.problem };
+  }
+  const ours = new Set(made.pids);
+  const created = made.pids.length;
+  const madeAt = performance.now();
+  const first = await target.view.children();
+  // Ours that are PID 1's children now; one already gone was reaped at once.
+  const tracked = first.filter((p) => ours.has(p.pid)).map((p) => p.pid);
+  const { gone, lingered, zombieSamples, maxZombies, last, looks } = await watchOrphans(
+    target,
+    tracked,
+    first,
+    madeAt + FIRST_DEATH_MS + DEATH_SPREAD_MS + reapTimeoutMs,
+  );
   // Through this machine's /proc the nominal 20 ms; through exec, what a look really took.
   const interval = sampleMs > 0 ? sampleMs : (performance.now() - madeAt) / Math.max(1, looks);
   const final = new Map(last.map((p) => [p.pid, p.state]));
