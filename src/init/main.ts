@@ -194,7 +194,7 @@ function supervise(native: Native, config: Config, forwarder: Forwarder, childPi
     reaper.watch(childPid, finish);
     forwarder.onChildSignal(reapAll);
     forwarder.forwardTo((signal) => {
-      log.trace(`Received ${signalName(signal)}`, { signal });
+      if (log.enabled('trace')) log.trace(`Received ${signalName(signal)}`, { signal });
       killAfter?.onSignal(signal);
       const sent = rewriteSignal(config.rewrites, signal);
       if (sent !== signal) {
