@@ -7,7 +7,7 @@
 //   node bench/run.js [--quick] [--runs N] [--orphans N] [--storm-reps N] [--out FILE]
 //                     [--only startup,idle,signals,burst,storm,exit,termWindow] [--compare DIR]
 //
-// --compare DIR adds another checkout's build (DIR/bin/ts-init, e.g. main in
+// --compare DIR adds another checkout's build (DIR/build/launcher/bin/ts-init, else DIR/bin/ts-init; e.g. main in
 // a git worktree) as the column "before", measured in the same run.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -113,7 +113,12 @@ for (const name of ['tini', 'dumb-init', 'catatonit']) {
   else variants.push({ id: name, prefix: [path, '--'] });
 }
 variants.push({ id: 'ts-init', prefix: [TS_INIT, '--'] });
-if (opts.compare !== undefined) variants.push({ id: 'before', prefix: [join(opts.compare, 'bin/ts-init'), '--'] });
+if (opts.compare !== undefined) {
+  // The other checkout's launcher of the same kind as ours, so that only the init differs.
+  const compiled = join(opts.compare, 'build/launcher/bin/ts-init');
+  const before = TS_INIT === TS_INIT_COMPILED && existsSync(compiled) ? compiled : join(opts.compare, 'bin/ts-init');
+  variants.push({ id: 'before', prefix: [before, '--'] });
+}
 const PEERS = variants.filter((v) => !['ts-init', 'none', 'before'].includes(v.id)).map((v) => v.id);
 
 const { work, TOOLS } = compileTools(ROOT);

@@ -11,13 +11,19 @@
 // 2. installAddon (scripts/install-addon.js): nothing when a prebuilt addon
 //    (or a local build) loads, else a build from source with npm's own
 //    node-gyp; the install fails with one line when that is impossible.
+// 3. makeCodeCache (scripts/code-cache.js): V8's code cache for ts-init's
+//    bundle, made by running ts-init once with the Node that installs the
+//    package (V8 takes only a cache of its own version). Start-up is ~3 ms
+//    shorter with it; without it (any failure, one line) nothing else differs.
 //
-// npm install --ignore-scripts runs neither: then bin/ts-init stays the sh
-// launcher and the addon comes from prebuilds/ at run time.
+// npm install --ignore-scripts runs none: then bin/ts-init stays the sh
+// launcher, the addon comes from prebuilds/ at run time, and the bundle is
+// compiled from source at each start.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeCodeCache } from './code-cache.js';
 import { installAddon } from './install-addon.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,4 +68,5 @@ export function swapLauncher(root = ROOT) {
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.stdout.write(`ts-init-pid1: ${swapLauncher()}\n`);
   process.exitCode = installAddon();
+  if (process.exitCode === 0) process.stdout.write(`ts-init-pid1: ${makeCodeCache()}\n`);
 }

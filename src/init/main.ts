@@ -93,8 +93,12 @@ function traceHandOver(config: Config, launch: Launch, extraEnv: ReadonlyMap<str
   log.trace(`Spawning ${argv} with ${childEnvironment(launch.env, extraEnv).length} environment variables, in a process group of its own`);
 }
 
-/** `entry`: the file Node ran, the bundle (compiled launcher) or bin/ts-init (sh launcher). */
-export function run(packageRoot: string, entry: LauncherEntry = 'bundle'): void {
+/**
+ * `entry`: the file Node ran, the bundle (compiled launcher) or bin/ts-init
+ * (sh launcher). `codeCache`: what became of V8's code cache for the bundle
+ * (src/init/entry.cjs), said at -vvv.
+ */
+export function run(packageRoot: string, entry: LauncherEntry = 'bundle', codeCache?: string): void {
   // First: catch signals before anything else can take time.
   const forwarder = new Forwarder();
 
@@ -121,6 +125,7 @@ export function run(packageRoot: string, entry: LauncherEntry = 'bundle'): void 
   const config = parsed.config;
   log.configure(levelForVerbosity(config.verbosity), config.logFormat, packageRoot);
   for (const note of launch.notes) log.info(note);
+  if (codeCache !== undefined) log.trace(`Code cache: ${codeCache}`);
 
   let native: Native | undefined;
   try {

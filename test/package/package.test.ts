@@ -199,6 +199,8 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
       'dist/index.d.ts',
       'scripts/install.js',
       'scripts/install-addon.js',
+      'scripts/code-cache.js',
+      'scripts/code-cache-hook.cjs',
       'prebuilds/linux-x64/ts-init.glibc.node',
       'prebuilds/linux-x64/ts-init.musl.node',
       'prebuilds/linux-arm64/ts-init.glibc.node',
@@ -210,6 +212,7 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
       listing.some((f) => f.startsWith('package/build/')),
       'the tarball has no local build/',
     );
+    t.notOk(listing.includes('package/dist/ts-init-main.cache'), "no code cache: V8 takes only its own version's, so the install makes it");
     t.same(
       listing.filter((f) => f.endsWith('.map')),
       [],
@@ -264,7 +267,16 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
       'no temporary file left beside it',
     );
 
+    t.match(
+      String(global.stdout),
+      new RegExp(`^${manifest.name}: code cache made for Node v\\d+\\.\\d+\\.\\d+ \\(dist/ts-init-main\\.cache\\)$`, 'm'),
+      'and made the code cache',
+    );
+
     const bin = (name: string): string => join(globalPrefix, 'bin', name);
+    // NODE_V8_COVERAGE empty: a Node under coverage (this test, under tap's) gives it to a child that lacks it.
+    const cached = await run(bin('ts-init'), ['-vvv', '--', 'true'], { env: { ...bare, NODE_V8_COVERAGE: '' }, extendEnv: false });
+    t.match(String(cached.stderr), /\] Code cache: used\n/, 'which ts-init uses');
     const seven = await run(bin('ts-init'), ['--', 'sh', '-c', 'exit 7'], { env: bare, extendEnv: false });
     t.equal(seven.exitCode, 7, `ts-init runs on the prebuild: ${String(seven.stderr)}`);
     const initVersion = await run(bin('ts-init'), ['--version'], { env: bare, extendEnv: false });
@@ -365,8 +377,12 @@ t.test('the packed package, installed in fresh prefixes', async (t) => {
   t.test('--ignore-scripts installs the same working package', async (t) => {
     t.equal(ignored.exitCode, 0, `npm install --ignore-scripts: ${String(ignored.stderr).slice(-2000)}`);
     t.notMatch(String(ignored.stdout), /scripts\/install/, 'the install script did not run');
-    const q = await run(join(quiet, 'node_modules/.bin/ts-init'), ['--', 'sh', '-c', 'exit 9'], { env: bare, extendEnv: false });
+    const q = await run(join(quiet, 'node_modules/.bin/ts-init'), ['-vvv', '--', 'sh', '-c', 'exit 9'], {
+      env: { ...bare, NODE_V8_COVERAGE: '' },
+      extendEnv: false,
+    });
     t.equal(q.exitCode, 9, `--ignore-scripts install runs: ${String(q.stderr)}`);
+    t.match(String(q.stderr), /\] Code cache: none\n/, 'with its bundle compiled from source (no code cache)');
     t.equal(
       readFileSync(join(quiet, 'node_modules', manifest.name, 'bin/ts-init'), 'utf8'),
       readFileSync(TS_INIT_SH, 'utf8'),
@@ -449,7 +465,7 @@ t.test('install script: the sh launcher stays when the compiled one cannot be pu
   const copy = (): void => {
     rmSync(pkg, { recursive: true, force: true });
     mkdirSync(pkg);
-    for (const path of ['bin', 'prebuilds', 'scripts/install.js', 'scripts/install-addon.js', 'package.json'])
+    for (const path of ['bin', 'prebuilds', 'scripts/install.js', 'scripts/install-addon.js', 'scripts/code-cache.js', 'package.json'])
       cpSync(join(ROOT, path), join(pkg, path), { recursive: true });
     symlinkSync(join(ROOT, 'dist'), join(pkg, 'dist'));
   };
