@@ -122,6 +122,9 @@ fi
 # The install script (allowed with --allow-scripts, as the README shows) swapped in the compiled launcher.
 launcher=$(run --rm --entrypoint ts-init "$IMAGE" --version 2>&1)
 check "the install script put the compiled launcher in place of the sh one" $(grep -q '(compiled launcher)' <<<"$launcher"; echo $?) "ts-init --version: $launcher"
+# ...and made the code cache with the image's Node, which ts-init then uses.
+cache=$(run --rm --entrypoint ts-init "$IMAGE" -vvv -- true 2>&1)
+check "the install script made the code cache, and ts-init uses it" $(grep -q '] Code cache: used$' <<<"$cache"; echo $?) "$cache"
 
 t_checks=$(now)
 
@@ -240,6 +243,8 @@ else
       $([ "$installed" = "npm $NAME " ] && grep -q 'No such file' <<<"$listing"; echo $?) "$listing"
     run --rm "$img" sh -c 'exit 3' >/dev/null 2>&1; rc=$?
     check "${label}ENTRYPOINT ts-init: exit code 3 passes through" $([ $rc = 3 ]; echo $?) "got $rc"
+    cache=$(run --rm --entrypoint ts-init "$img" -vvv -- true 2>&1)
+    check "${label}the code cache made at install is used" $(grep -q '] Code cache: used$' <<<"$cache"; echo $?) "$cache"
     detached_checks "$label" "$PREFIX-readme-$i" "$img" -v "$W/ctx/app.js:/server.js:ro"
   done <<<"$dockerfiles"
   check "the README has Dockerfiles to build ($i)" $([ "$i" -ge 1 ]; echo $?) "$dockerfiles"
