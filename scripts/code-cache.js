@@ -19,8 +19,18 @@ const firstLine = (text) =>
     .trim()
     .split('\n')[0] ?? '';
 
-/** Makes the cache; returns the line to print. */
+const NONE = 'ts-init compiles its bundle at each start';
+
+/** Makes the cache; returns the line to print. Never throws: a missing cache must not fail an install. */
 export function makeCodeCache(root = ROOT) {
+  try {
+    return runOnce(root);
+  } catch (error) {
+    return `no code cache (${firstLine(error.message)}); ${NONE}`;
+  }
+}
+
+function runOnce(root) {
   const cache = join(root, 'dist/ts-init-main.cache');
   rmSync(cache, { force: true }); // a cache of the previous bundle is of no use
   // A clone's npm ci runs the install script before its build (prepare) has made the bundle.
@@ -33,11 +43,9 @@ export function makeCodeCache(root = ROOT) {
   // Empty, not deleted: a Node under coverage gives a child's env that lacks the name its own value.
   env.NODE_V8_COVERAGE = '';
   const run = spawnSync(launcher, ['--', 'true'], { env, encoding: 'utf8', timeout: 20_000 });
-  if (run.error !== undefined) return `no code cache (ts-init did not run: ${run.error.message}); ts-init compiles its bundle at each start`;
-  if (run.status !== 0 || !existsSync(cache)) {
-    const why = firstLine(run.stderr) || `exit ${run.status ?? run.signal}`;
-    return `no code cache (${why}); ts-init compiles its bundle at each start`;
-  }
+  if (run.error !== undefined) return `no code cache (ts-init did not run: ${run.error.message}); ${NONE}`;
+  if (run.status !== 0) return `no code cache (ts-init -- true: ${firstLine(run.stderr) || `exit ${run.status ?? run.signal}`}); ${NONE}`;
+  if (!existsSync(cache)) return `no code cache (ts-init wrote none${run.stderr ? `: ${firstLine(run.stderr)}` : ''}); ${NONE}`;
   return `code cache made for Node ${process.version} (dist/ts-init-main.cache)`;
 }
 

@@ -121,4 +121,10 @@ t.test('scripts/code-cache.js makes the cache by running ts-init once, and says 
   t.equal(failed.exitCode, 0, 'a missing cache fails nothing');
   t.match(String(failed.stdout), /^code-cache: no code cache \(.+\); ts-init compiles its bundle at each start\n$/);
   t.notOk(existsSync(cache), 'and the old cache is gone with the bundle it was made for');
+
+  // Not even the old cache can be removed (here a directory in its place): one line, exit 0, no throw.
+  mkdirSync(join(cache, 'in-the-way'), { recursive: true });
+  const blocked = await run(process.execPath, [join(dir, 'scripts/code-cache.js'), dir], { env: NO_COVERAGE });
+  t.equal(blocked.exitCode, 0, `an install never fails for the cache: ${String(blocked.stderr)}`);
+  t.match(String(blocked.stdout), /^code-cache: no code cache \(.+\); ts-init compiles its bundle at each start\n$/);
 });
