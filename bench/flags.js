@@ -6,7 +6,11 @@
 // since a flag that prints a warning or breaks forwarding is no use to an init.
 //
 // Each extra argument is one flag set ("--v8-pool-size=1 --jitless"); with
-// none, the list below is tried.
+// none, the list below is tried. A V8 flag (--max-semi-space-size, --jitless…)
+// makes V8 refuse the code cache made without it (dist/ts-init-main.cache),
+// so its start-up figure includes compiling the bundle from source: compare
+// it with the defaults run with `rm dist/ts-init-main.cache`, or make the cache
+// under that flag, before reading a start-up difference as the flag's.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
