@@ -7,7 +7,7 @@
 // ts-init exits. A failure leaves no cache and fails nothing: ts-init then
 // compiles its bundle from source, as it always could.
 import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +33,10 @@ export function makeCodeCache(root = ROOT) {
 function runOnce(root) {
   const cache = join(root, 'dist/ts-init-main.cache');
   rmSync(cache, { force: true }); // a cache of the previous bundle is of no use
+  // And what a run killed between its write and its rename left (the hook writes NAME.PID.tmp).
+  for (const file of existsSync(join(root, 'dist')) ? readdirSync(join(root, 'dist')) : []) {
+    if (/^ts-init-main\.cache\.\d+\.tmp$/.test(file)) rmSync(join(root, 'dist', file), { force: true });
+  }
   // A clone's npm ci runs the install script before its build (prepare) has made the bundle.
   if (!existsSync(join(root, 'dist/ts-init-main.cjs'))) return 'no bundle yet: npm run build makes the code cache with it';
   // The launcher of this checkout's build, else the package's own (after the install swap, the compiled one).

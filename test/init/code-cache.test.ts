@@ -4,7 +4,7 @@
 // The suite runs ts-init under V8 coverage, which compiles the bundle
 // without the cache; these runs turn coverage off (NODE_V8_COVERAGE='') to
 // take the path every user takes.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -109,11 +109,19 @@ t.test('scripts/code-cache.js makes the cache by running ts-init once, and says 
   const dir = packageCopy(t);
   const cache = join(dir, 'dist/ts-init-main.cache');
   rmSync(cache);
+  const leftover = join(dir, 'dist/ts-init-main.cache.4242.tmp'); // as a run killed mid-write leaves it
+  writeFileSync(leftover, 'half a cache');
   const made = await run(process.execPath, [join(dir, 'scripts/code-cache.js'), dir], { env: { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE ?? '' } });
   t.equal(made.exitCode, 0, String(made.stderr));
   t.equal(String(made.stdout), `code-cache: code cache made for Node ${process.version} (dist/ts-init-main.cache)\n`);
   t.ok(existsSync(cache), 'the file is there (made under coverage too: the run it makes has coverage off)');
   t.equal(codeCache((await runCopy(dir)).stderr), 'used', 'and ts-init uses it');
+  t.notOk(existsSync(leftover), "a killed run's temporary file is removed");
+  t.same(
+    readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.tmp')),
+    [],
+    'and none is left by this one',
+  );
 
   // ts-init cannot run (no addon for it): no cache, one line, and still exit 0.
   for (const addon of ['prebuilds', 'build']) rmSync(join(dir, addon), { recursive: true, force: true });
