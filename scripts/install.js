@@ -13,7 +13,7 @@
 //    node-gyp; the install fails with one line when that is impossible.
 // 3. makeCodeCache (scripts/code-cache.js): V8's code cache for ts-init's
 //    bundle, made by running ts-init once with the Node that installs the
-//    package (V8 takes only a cache of its own version). Start-up is ~3 ms
+//    package (V8 takes only a cache of its own version). Start-up is 2-3 ms
 //    shorter with it; without it (any failure, one line) nothing else differs.
 //
 // npm install --ignore-scripts runs none: then bin/ts-init stays the sh

@@ -20,7 +20,7 @@ for (const name of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR
 // scripts/code-cache.js). Compiling the bundle is most of what ts-init adds
 // to Node's own start-up; with the cache, V8 takes the bytecode of every
 // function a start-up runs instead of parsing the source again
-// (docs/benchmarks.md: ~3 ms, 8-10 %). Whatever is wrong with the cache
+// (docs/benchmarks.md: 2-3 ms, 7-10 %). Whatever is wrong with the cache
 // (missing, unreadable, made for another build of the bundle, refused by
 // V8 because another Node or other V8 flags made it), the bundle is
 // compiled from source as without one; run() names the outcome at -vvv.
