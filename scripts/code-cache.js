@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The first line of what a failed run printed. */
-const firstLine = (text) =>
+/** The first line of what a failed step printed (the install script's lines use it too). */
+export const firstLine = (text) =>
   String(text ?? '')
     .trim()
     .split('\n')[0] ?? '';

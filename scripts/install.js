@@ -23,20 +23,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeCodeCache } from './code-cache.js';
+import { firstLine, makeCodeCache } from './code-cache.js';
 import { installAddon } from './install-addon.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF_TEST_PASSED = 'ts-init launcher: self-test passed';
-
-/** The first line of whatever a failed step printed. */
-function firstLine(text) {
-  return (
-    String(text ?? '')
-      .trim()
-      .split('\n')[0] ?? ''
-  );
-}
 
 /** Puts the compiled launcher in place of bin/ts-init; returns the line to print. */
 export function swapLauncher(root = ROOT) {

@@ -30,7 +30,7 @@ function packageCopy(t: Test): string {
   return dir;
 }
 
-/** `node DIR/dist/ts-init.cjs -vvv -- sh -c 'exit 7'`: the launcher makes no difference to the cache (next test). */
+/** `node DIR/dist/ts-init.cjs -vvv -- sh -c 'exit 7'`: the launcher makes no difference to the cache (the first test). */
 function runCopy(dir: string, nodeArgs: string[] = []): ReturnType<typeof run> {
   return run(process.execPath, [...nodeArgs, join(dir, 'dist/ts-init.cjs'), '-vvv', '--', 'sh', '-c', 'exit 7'], { env: NO_COVERAGE });
 }
